@@ -1,0 +1,33 @@
+"""Loss modules over the functions in ``nn.functional`` (PyTorch's names)."""
+from .. import ops
+from .module import Module
+
+
+class NLLLoss(Module):
+    """Negative log-likelihood of (B, C) log-probabilities and (B,) labels."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def forward(self, logp, target):
+        return ops.nll_loss(logp, target, self.reduction)
+
+
+class CrossEntropyLoss(Module):
+    """nll_loss(log_softmax(logits)): cross-entropy of (B, C) raw scores and (B,) labels."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def forward(self, logits, target):
+        return ops.nll_loss(ops.log_softmax(logits, 1), target, self.reduction)
+
+
+class MSELoss(Module):
+    """Mean (or summed) squared error between tensors of the same shape."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return ops.mse_loss(input, target, self.reduction)

@@ -1,0 +1,28 @@
+"""The course's multi-layer perceptron (``MLP(in_dim, out_dim, hidden_dims, use_bias)``)."""
+from .. import ops
+from .layers import Linear, ReLU, Sequential
+from .module import Module
+
+
+class MLP(Module):
+    """in_dim -> [Linear + ReLU for each hidden width] -> Linear -> log_softmax(dim=1).
+
+    ``hidden_dims=[]`` is the linear model (multinomial logistic regression). Inputs of any
+    shape (B, ...) are flattened to (B, in_dim) first, as the course's ``x.view(-1, in_dim)``.
+    The output holds log-probabilities: pair it with ``nll_loss``.
+    """
+
+    def __init__(self, in_dim=784, out_dim=10, hidden_dims=(), use_bias=True):
+        self.in_dim = in_dim
+        self.out_dim = out_dim
+        widths = [in_dim, *hidden_dims]
+        layers = []
+        for n_in, n_out in zip(widths[:-1], widths[1:]):
+            layers += [Linear(n_in, n_out, bias=use_bias), ReLU()]
+        layers.append(Linear(widths[-1], out_dim, bias=use_bias))
+        self.main = Sequential(*layers)
+
+    def forward(self, x):
+        if x.ndim != 2 or x.shape[1] != self.in_dim:
+            x = ops.reshape(x, (-1, self.in_dim))
+        return ops.log_softmax(self.main(x), 1)

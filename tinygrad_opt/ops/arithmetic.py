@@ -1,0 +1,78 @@
+"""Elementwise arithmetic: ``+ - * /``, negation, and ``**`` with a number as exponent.
+
+Each op takes tensors (or a Python number, which becomes a constant), computes its result,
+and defines ``backward(g)``, which maps ``g = dL/dout`` to ``(dL/da, dL/db)``. Shapes may
+broadcast: ``backward`` returns gradients of the *broadcast* shape and the engine sums them
+back to each input's shape (``tensor.unbroadcast``), so no op here has to.
+A gradient that nobody needs is not computed (``None``).
+"""
+from ..tensor import as_tensor, make_result, same_device
+
+
+def _operands(a, b, op):
+    """Both operands as tensors on one device; a Python number takes the other's dtype."""
+    if not hasattr(a, "_parents"):
+        a = as_tensor(a, like=b)
+    b = as_tensor(b, like=a)
+    same_device(op, a, b)
+    return a, b
+
+
+def add(a, b):
+    """out = a + b.    dout/da = 1, dout/db = 1, so both receive g."""
+    a, b = _operands(a, b, "add")
+
+    def backward(g):
+        return g, g
+    return make_result(a.data + b.data, (a, b), backward, "add")
+
+
+def sub(a, b):
+    """out = a - b.    dout/da = 1, dout/db = -1."""
+    a, b = _operands(a, b, "sub")
+
+    def backward(g):
+        return g, (-g if b.requires_grad else None)
+    return make_result(a.data - b.data, (a, b), backward, "sub")
+
+
+def mul(a, b):
+    """out = a * b.    dout/da = b, dout/db = a."""
+    a, b = _operands(a, b, "mul")
+
+    def backward(g):
+        return (g * b.data if a.requires_grad else None,
+                g * a.data if b.requires_grad else None)
+    return make_result(a.data * b.data, (a, b), backward, "mul")
+
+
+def div(a, b):
+    """out = a / b.    dout/da = 1/b, dout/db = -a/b^2 = -out/b."""
+    a, b = _operands(a, b, "div")
+    out = a.data / b.data
+
+    def backward(g):
+        ga = g / b.data if a.requires_grad else None
+        gb = -g * out / b.data if b.requires_grad else None
+        return ga, gb
+    return make_result(out, (a, b), backward, "div")
+
+
+def neg(a):
+    """out = -a.    dout/da = -1."""
+    def backward(g):
+        return (-g,)
+    return make_result(-a.data, (a,), backward, "neg")
+
+
+def pow(a, exponent):
+    """out = a^p for a number p.    dout/da = p a^(p-1).
+
+    (The exponent is a constant: no gradient flows into it.)
+    """
+    if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
+        raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+
+    def backward(g):
+        return (g * exponent * a.data ** (exponent - 1),)
+    return make_result(a.data ** exponent, (a,), backward, "pow")

@@ -1,0 +1,79 @@
+"""Loss functions as single ops with fused backwards: negative log-likelihood and squared error."""
+from ..backend import get_array_module
+from ..tensor import make_result, same_device
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_labels(op, logp, target):
+    """Labels must be integers of shape (B,) with values in [0, C), for input (B, C)."""
+    if logp.ndim != 2:
+        raise ValueError(f"{op}: expected input of shape (B, C) (log-probabilities per class), got {logp.shape}")
+    y = target.data
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold integer class labels, got dtype {y.dtype} "
+                        f"(convert with .astype(int64); one-hot targets are not accepted)")
+    if y.shape != (logp.shape[0],):
+        raise ValueError(f"{op}: target must have shape (B,) = ({logp.shape[0]},) to match input {logp.shape}, "
+                         f"got {y.shape}")
+    if y.size and (int(y.min()) < 0 or int(y.max()) >= logp.shape[1]):
+        bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
+        raise ValueError(f"{op}: target label {bad} is out of range: labels must be in [0, {logp.shape[1]}) "
+                         f"for {logp.shape[1]} classes")
+
+
+def nll_loss(logp, target, reduction="mean"):
+    """Negative log-likelihood, logp: (B, C) log-probabilities, target: (B,) labels in [0, C).
+
+        loss_b = -logp[b, target_b]          reduced by mean (1/B sum_b) or sum, or kept
+
+    dL/dlogp is zero except at each row's target, where it is -g_b (divided by B for the
+    mean). Paired with ``log_softmax`` this is cross-entropy; the two fused backwards give
+    the familiar softmax - onehot(target).
+    """
+    _check_reduction("nll_loss", reduction)
+    same_device("nll_loss", logp, target)
+    _check_labels("nll_loss", logp, target)
+    xp = get_array_module(logp.data)
+    rows = xp.arange(logp.shape[0])
+    picked = -logp.data[rows, target.data]
+    B = logp.shape[0]
+    out = picked.mean() if reduction == "mean" else picked.sum() if reduction == "sum" else picked
+
+    def backward(g):
+        grad = xp.zeros_like(logp.data)
+        # each (row, target) pair occurs once, so assignment is enough (no add.at)
+        grad[rows, target.data] = -g / B if reduction == "mean" else -g
+        return grad, None
+    return make_result(xp.asarray(out), (logp, target), backward, "nll_loss")
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Squared error, loss_i = (input_i - target_i)^2, reduced by mean or sum, or kept.
+
+        dL/dinput = 2 (input - target) g / n,   dL/dtarget = -dL/dinput
+
+    with n the number of elements for the mean (1 for the sum). Shapes must match exactly:
+    a (B, 1) prediction against a (B,) target would silently broadcast to (B, B).
+    """
+    _check_reduction("mse_loss", reduction)
+    same_device("mse_loss", input, target)
+    if input.shape != target.shape:
+        raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ; "
+                         f"reshape one so they match (broadcasting here is almost always a bug)")
+    xp = get_array_module(input.data)
+    diff = input.data - target.data
+    sq = diff * diff
+    out = sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
+    n = diff.size if reduction == "mean" else 1
+
+    def backward(g):
+        gi = (2 / n) * diff * g
+        return (gi if input.requires_grad else None,
+                -gi if target.requires_grad else None)
+    return make_result(xp.asarray(out), (input, target), backward, "mse_loss")

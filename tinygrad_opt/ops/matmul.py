@@ -1,0 +1,60 @@
+"""Matrix products: ``a @ b`` (2-D and batched) and the affine map of a ``Linear`` layer."""
+from ..tensor import as_tensor, make_result, same_device, same_dtype
+
+
+def _swap_last(x):
+    return x.swapaxes(-1, -2)
+
+
+def matmul(a, b):
+    """out = a @ b,  a: (..., n, k), b: (..., k, m) -> out: (..., n, m).
+
+    out_ij = sum_k a_ik b_kj, so dL/da_ik = sum_j g_ij b_kj and dL/db_kj = sum_i a_ik g_ij:
+
+        dL/da = g @ b^T        dL/db = a^T @ g
+
+    Leading (batch) axes broadcast like any elementwise op; the engine sums the gradient
+    over the axes that were broadcast.
+    """
+    a, b = as_tensor(a, like=b) if not hasattr(a, "_parents") else a, as_tensor(b, like=a)
+    same_device("matmul", a, b)
+    same_dtype("matmul", a, b)
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} @ {b.shape} do not fit; need (..., n, k) @ (..., k, m) "
+                         f"with the same k (got k = {a.shape[-1] if a.ndim else '-'} and "
+                         f"{b.shape[-2] if b.ndim >= 2 else '-'})")
+
+    def backward(g):
+        return (g @ _swap_last(b.data) if a.requires_grad else None,
+                _swap_last(a.data) @ g if b.requires_grad else None)
+    return make_result(a.data @ b.data, (a, b), backward, "matmul")
+
+
+def linear(x, weight, bias=None):
+    """out = x W^T + b,  x: (..., in), W: (out, in), b: (out,) -> out: (..., out).
+
+    This is ``x @ W.T + b`` as one op (PyTorch's ``F.linear``), which saves two graph nodes
+    per layer. With the batch axes flattened into one, x: (B, in) and g = dL/dout: (B, out):
+
+        dL/dx = g W            (B, out) @ (out, in)
+        dL/dW = g^T x          (out, B) @ (B, in)
+        dL/db = sum_B g        (out,)
+    """
+    same_device("linear", x, weight)
+    same_dtype("linear", x, weight)
+    if x.ndim < 1 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
+                         f"the input's last axis must equal in_features = {weight.shape[1] if weight.ndim == 2 else '?'}")
+    out = x.data @ weight.data.T
+    if bias is not None:
+        out += bias.data
+    parents = (x, weight) if bias is None else (x, weight, bias)
+
+    def backward(g):
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = g @ weight.data if x.requires_grad else None
+        gw = g2.T @ x.data.reshape(-1, x.shape[-1]) if weight.requires_grad else None
+        if bias is None:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
+    return make_result(out, parents, backward, "linear")

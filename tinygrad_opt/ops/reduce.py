@@ -1,0 +1,87 @@
+"""Reductions: sum, mean, max, prod over one axis (or all), with or without ``keepdims``.
+
+A reduction's gradient has the input's shape: every input element that fed an output
+element receives that output's gradient ``g`` (times the local derivative). To line ``g``
+up with the input we first put the reduced axis back (``keepdims``), then broadcast.
+"""
+from ..backend import get_array_module
+from ..tensor import make_result
+
+
+def _check_axis(op, a, axis):
+    if axis is not None and not (isinstance(axis, int) and -a.ndim <= axis < a.ndim):
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {a.shape} "
+                         f"(use an int in [{-a.ndim}, {a.ndim}) or None)")
+
+
+def _expand(g, a, axis, keepdims):
+    """``g`` reshaped so it broadcasts against ``a``: the reduced axis put back as size 1."""
+    if axis is None:
+        return g.reshape((1,) * a.ndim)
+    return g if keepdims else get_array_module(g).expand_dims(g, axis)
+
+
+def sum(a, axis=None, keepdims=False):
+    """out = sum_i a_i.    dout/da_i = 1: each element receives g."""
+    _check_axis("sum", a, axis)
+    xp = get_array_module(a.data)
+
+    def backward(g):
+        return (xp.broadcast_to(_expand(g, a, axis, keepdims), a.shape),)
+    return make_result(xp.asarray(a.data.sum(axis=axis, keepdims=keepdims)), (a,), backward, "sum")
+
+
+def mean(a, axis=None, keepdims=False):
+    """out = (1/n) sum_i a_i over the n reduced elements.    dout/da_i = 1/n."""
+    _check_axis("mean", a, axis)
+    xp = get_array_module(a.data)
+    n = a.data.size if axis is None else a.shape[axis]
+
+    def backward(g):
+        return (xp.broadcast_to(_expand(g, a, axis, keepdims) / n, a.shape),)
+    return make_result(xp.asarray(a.data.mean(axis=axis, keepdims=keepdims)), (a,), backward, "mean")
+
+
+def max(a, axis=None, keepdims=False):
+    """out = max_i a_i.    dout/da_i = 1 for the arg-max element, 0 elsewhere.
+
+    With ties the gradient goes to the first maximal element only (the one ``argmax``
+    returns), as PyTorch's ``max(dim)`` does.
+    """
+    _check_axis("max", a, axis)
+    xp = get_array_module(a.data)
+    out = xp.asarray(a.data.max(axis=axis, keepdims=keepdims))
+
+    def backward(g):
+        if axis is None:
+            mask = xp.zeros(a.data.size, dtype=bool)
+            mask[a.data.argmax()] = True
+            return (mask.reshape(a.shape) * g,)
+        index = xp.expand_dims(a.data.argmax(axis=axis), axis)
+        shape = [1] * a.ndim
+        shape[axis] = a.shape[axis]
+        mask = xp.arange(a.shape[axis]).reshape(shape) == index
+        return (mask * _expand(g, a, axis, keepdims),)
+    return make_result(out, (a,), backward, "max")
+
+
+def prod(a, axis=None, keepdims=False):
+    """out = prod_i a_i.    dout/da_i = prod_{j != i} a_j = (prod_{j<i} a_j)(prod_{j>i} a_j).
+
+    The gradient is built from the exclusive products before and after each element
+    (two cumulative products), not as out / a_i, which divides by zero when some a_i = 0.
+    Used by the deep narrow linear net, y = x * w_1 * ... * w_n.
+    """
+    _check_axis("prod", a, axis)
+    xp = get_array_module(a.data)
+    out = xp.asarray(a.data.prod(axis=axis, keepdims=keepdims))
+
+    def backward(g):
+        ax = 0 if axis is None else axis
+        x = xp.moveaxis(a.data.reshape(-1) if axis is None else a.data, ax, -1)  # reduce the last axis
+        ones = xp.ones_like(x[..., :1])
+        before = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)            # prod_{j<i}
+        after = xp.cumprod(xp.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # prod_{j>i}
+        others = xp.moveaxis(before * after, -1, ax).reshape(a.shape)
+        return (others * _expand(g, a, axis, keepdims),)
+    return make_result(out, (a,), backward, "prod")

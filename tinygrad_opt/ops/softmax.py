@@ -1,0 +1,27 @@
+"""log-softmax, the numerically stable way, with one fused backward."""
+from ..backend import get_array_module
+from ..tensor import make_result
+
+
+def log_softmax(a, dim=-1):
+    """out_i = a_i - log sum_j e^{a_j}     (over axis ``dim``), e.g. a: (B, C) logits.
+
+    Stable form: with m = max_j a_j,  log sum_j e^{a_j} = m + log sum_j e^{a_j - m},
+    so no exponential exceeds e^0 = 1 and huge logits (1e4) give no overflow.
+
+    Derivative: d out_i / d a_k = [i = k] - softmax_k, with softmax = e^out. Hence
+
+        dL/da_k = g_k - softmax_k * sum_i g_i
+
+    one expression for the whole Jacobian-vector product, instead of a graph of
+    max / sub / exp / sum / log nodes.
+    """
+    if not -a.ndim <= dim < a.ndim:
+        raise ValueError(f"log_softmax: dim {dim} is out of range for shape {a.shape}")
+    xp = get_array_module(a.data)
+    shifted = a.data - a.data.max(axis=dim, keepdims=True)
+    out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+    def backward(g):
+        return (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),)
+    return make_result(out, (a,), backward, "log_softmax")

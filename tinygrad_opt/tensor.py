@@ -1,0 +1,441 @@
+"""The Tensor and reverse-mode automatic differentiation.
+
+A :class:`Tensor` wraps an array (``.data``, NumPy or CuPy) and, when it takes part in a
+computation that needs gradients, remembers how it was made: its ``_parents`` (the input
+tensors) and a ``_backward`` function that turns the gradient of the final loss with
+respect to this tensor, ``g = dL/dout``, into the gradients with respect to each parent
+(the chain rule, ``dL/dx = dL/dout * dout/dx``). Every op in :mod:`tinygrad_opt.ops` is a
+forward computation followed by its ``backward`` closure, side by side.
+
+``loss.backward()`` then walks that graph from the loss to the leaves:
+
+1. **Topological order.** Sort the graph so that each tensor comes after all tensors
+   computed from it. Why not simply recurse into parents as soon as a gradient arrives?
+   Take ``b = a + a``: ``a`` is a parent of ``b`` twice. Its gradient is the *sum* of both
+   contributions, ``dL/da = dL/db * 1 + dL/db * 1``, and in a longer graph
+   (``c = a * 2; d = a + c``) ``a`` gets one contribution directly from ``d`` and one later,
+   through ``c``. A node may pass its gradient on only once *all* its contributions are in;
+   visiting nodes in reverse topological order guarantees exactly that. The sort is an
+   iterative depth-first search, so a chain 10,000 ops deep needs no recursion.
+2. **Backward, node by node.** Each node's gradient is handed to its ``_backward``; the
+   results are added into the parents' gradients.
+3. **Undo broadcasting, in one place.** If ``x`` of shape ``(3, 1)`` was broadcast against
+   ``(3, 4)``, the gradient that comes back has shape ``(3, 4)``: every copy of ``x``
+   contributed, so the contributions are summed back to ``(3, 1)``. The engine does this
+   once for all ops (:func:`unbroadcast`), so no op can forget it.
+4. **Leaves accumulate.** Tensors created by the user with ``requires_grad=True`` keep
+   ``.grad``, which *adds up* over backward calls (as in PyTorch) until it is zeroed.
+
+Afterwards the graph is freed (the closures hold the inputs' arrays) unless
+``retain_graph=True``; a second backward through a freed graph raises an error.
+"""
+import os
+import traceback
+
+import numpy
+
+from . import backend
+from .grad_mode import AnomalyError, flags
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class Tensor:
+    """An array with an optional gradient and the record of how it was computed.
+
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``
+
+    * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) goes
+      to ``device`` or else the default backend; a device array stays where it is. Python
+      floats become the default float dtype (float32); an array keeps its float dtype
+      (a float64 array stays float64, as in PyTorch).
+    * ``requires_grad``: make this a leaf whose ``.grad`` ``backward()`` fills in.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
+                 "__weakref__")
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        if isinstance(data, Tensor):
+            raise TypeError("Tensor(data): data is already a Tensor; use t.detach() or t.to(...)")
+        self.data = _to_array(data, dtype, device)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor(requires_grad=True) needs a floating dtype, got {self.data.dtype}")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._backward = None
+        self._op = None
+        self._origin = None
+
+    # -- properties --------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        return self._backward is None
+
+    @property
+    def grad_fn(self):
+        """Name of the op that made this tensor (None for a leaf)."""
+        return self._op
+
+    def __len__(self):
+        return len(self.data)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): only a one-element tensor has a single value, "
+                             f"this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The data as a NumPy array on the host (copied from the GPU when needed)."""
+        return backend.to_numpy(self.data)
+
+    def detach(self):
+        """A tensor sharing this data, cut from the graph (no gradient flows through it)."""
+        return Tensor._wrap(self.data)
+
+    def to(self, device):
+        """A copy of this tensor on ``device`` ("cpu" or "gpu"); itself when already there.
+
+        The copy is a new leaf that keeps ``requires_grad``.
+        """
+        target = backend.for_device(device)
+        source = backend.backend_of(self.data)
+        if target is source:
+            return self
+        out = Tensor._wrap(target.from_host(source.to_host(self.data)))
+        out.requires_grad = self.requires_grad
+        return out
+
+    def __repr__(self):
+        text = numpy.array2string(self.numpy(), separator=", ", precision=4, threshold=20,
+                                  prefix="Tensor(")
+        extra = ""
+        if self.device != "cpu":
+            extra += f", device={self.device!r}"
+        if self.dtype != backend.get_default_dtype():
+            extra += f", dtype={self.dtype}"
+        if self._op is not None:
+            extra += f", grad_fn={self._op}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({text}{extra})"
+
+    @staticmethod
+    def _wrap(array):
+        """A leaf tensor around an existing backend array (no copy, no checks)."""
+        t = Tensor.__new__(Tensor)
+        t.data = array
+        t.grad = None
+        t.requires_grad = False
+        t._parents = ()
+        t._backward = None
+        t._op = None
+        t._origin = None
+        return t
+
+    # -- the backward pass ---------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=False):
+        """Compute d(self)/d(leaf) for every leaf with ``requires_grad`` and add it to ``leaf.grad``.
+
+        ``gradient`` is dL/d(self); it may be left out only when ``self`` is a scalar
+        (then it is 1). With ``retain_graph=False`` the graph is freed afterwards.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no graph "
+                               "(was it computed under no_grad(), or from tensors without requires_grad?)")
+        xp = backend.get_array_module(self.data)
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
+                                   f"this tensor has shape {self.shape}. Reduce it to a scalar "
+                                   f"(e.g. .sum() or .mean()) or pass backward(gradient=...)")
+            gradient = xp.ones_like(self.data)
+        else:
+            gradient = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            if gradient.shape != self.shape:
+                raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
+                                 f"but the tensor has shape {self.shape}")
+        grads = {id(self): gradient}
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._backward is None:          # a leaf: accumulate, as PyTorch does
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            parent_grads = node._backward(g)
+            if flags.anomaly:
+                _check_finite(parent_grads, node, "backward")
+            for parent, pg in zip(node._parents, parent_grads):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.shape != parent.data.shape:
+                    pg = unbroadcast(pg, parent.data.shape)
+                if pg.dtype != parent.data.dtype:       # a float32 leaf gets a float32 grad
+                    pg = pg.astype(parent.data.dtype)
+                key = id(parent)
+                grads[key] = pg if key not in grads else grads[key] + pg
+            if not retain_graph:
+                node._parents = ()
+                node._backward = _freed_graph(node._op)
+
+    # -- operators: the ops themselves live in tinygrad_opt.ops ----------------------------
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pow__(self, exponent):
+        return ops.pow(self, exponent)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    def sum(self, axis=None, keepdims=False):
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.max(self, axis, keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return ops.prod(self, axis, keepdims)
+
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def log_softmax(self, dim=-1):
+        return ops.log_softmax(self, dim)
+
+    def reshape(self, *shape):
+        return ops.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+
+    view = reshape  # PyTorch's name for a reshape that shares memory, as the course uses it
+
+    def transpose(self, dim0=-2, dim1=-1):
+        return ops.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    def argmax(self, axis=None):
+        """Index of the largest entry (not differentiable: a new tensor without graph)."""
+        return Tensor._wrap(self.data.argmax(axis=axis))
+
+
+def _to_array(data, dtype, device):
+    """Turn ``Tensor(...)``'s argument into an array of the right backend and dtype."""
+    try:
+        source = backend.backend_of(data)
+    except TypeError:
+        source = None
+    if source is not None and source is not backend.NUMPY and device is None:
+        array = data                                   # a device array stays where it is
+        return array if dtype is None else array.astype(dtype, copy=False)
+    target = backend.current() if device is None else backend.for_device(device)
+    if source is None:                                 # Python numbers and lists
+        host = numpy.asarray(data)
+        if dtype is None and host.dtype.kind == "f":
+            dtype = backend.get_default_dtype()
+        if host.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor(): cannot make a tensor from {type(data).__name__} "
+                            f"(numpy dtype {host.dtype})")
+    else:
+        host = source.to_host(data)
+    if dtype is not None:
+        host = host.astype(dtype, copy=False)
+    return target.from_host(host)
+
+
+def _topological_order(root):
+    """Tensors of the graph below ``root`` (those needing grad), each after its parents.
+
+    Iterative depth-first search: a node is appended once all of its parents have been,
+    so reversing the list gives an order in which every node's gradient is complete
+    before it is passed on.
+    """
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting.
+
+    Broadcasting first prepends size-1 axes until the ranks match, then stretches size-1
+    axes. Each stretched copy received a gradient, so the input's gradient is the sum over
+    the copies: sum away the prepended leading axes, then sum (keeping the axis) every axis
+    where ``shape`` has 1 and ``grad`` does not.
+    """
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _freed_graph(op):
+    def backward(g):
+        raise RuntimeError(f"backward(): trying to backward through the graph a second time (at op "
+                           f"'{op}'); its saved values were freed by the first backward. Pass "
+                           f"retain_graph=True to the first backward() if you need to call it twice")
+    return backward
+
+
+def make_result(data, parents, backward, op):
+    """Wrap an op's output array; record the graph edge when a parent needs grad.
+
+    ``parents``: the input tensors. ``backward(g)``: dL/dout -> one gradient per parent
+    (None for a parent that needs none; shapes may still be broadcast, the engine sums
+    them back). ``op``: the op's name, for errors and ``grad_fn``.
+    """
+    out = Tensor._wrap(data)
+    if flags.grad_enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._backward = backward
+                out._op = op
+                break
+    if flags.anomaly:
+        out._op = op
+        out._origin = _user_line()
+        _check_finite((data,), out, "forward")
+    return out
+
+
+def as_tensor(value, like):
+    """``value`` as a tensor; a Python number takes the dtype of ``like`` when that is a float."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        xp = backend.get_array_module(like.data)
+        dtype = like.data.dtype if like.data.dtype.kind == "f" else backend.get_default_dtype()
+        return Tensor._wrap(xp.asarray(value, dtype=dtype))
+    return Tensor(value)
+
+
+def same_device(op, a, b):
+    """Raise a clear error if ``a`` and ``b`` live on different devices."""
+    if type(a.data) is type(b.data):
+        return
+    da, db = backend.device_of(a.data), backend.device_of(b.data)
+    if da != db:
+        raise RuntimeError(f"{op}: expected both tensors on the same device, got {da} and {db} "
+                           f"(move one with .to('{da}') or .to('{db}'))")
+
+
+def same_dtype(op, a, b):
+    """Raise a clear error if two float tensors of a matrix product differ in dtype.
+
+    (PyTorch refuses this too: float64 data through float32 weights would silently run
+    the whole network in float64.)
+    """
+    if a.data.dtype != b.data.dtype:
+        raise TypeError(f"{op}: both operands must have the same dtype, got {a.data.dtype} and "
+                        f"{b.data.dtype}; convert the input, e.g. Tensor(x, dtype='{b.data.dtype}')")
+
+
+def _user_line():
+    """'file:line in function' of the innermost frame outside this package."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"
+
+
+def _check_finite(arrays, node, phase):
+    for a in arrays:
+        if a is None:
+            continue
+        xp = backend.get_array_module(a)
+        if not bool(xp.isfinite(a).all()):
+            what = "nan" if bool(xp.isnan(a).any()) else "inf"
+            raise AnomalyError(f"detect_anomaly: op '{node._op}' produced {what} in its {phase} pass; "
+                               f"the op was created at {node._origin or _user_line()}")
+
+
+from . import ops  # noqa: E402  (the ops need Tensor, Tensor's operators need the ops)
