@@ -1,0 +1,141 @@
+"""Drawing examples from a dataset: epochs of minibatches, random minibatches, subsets.
+
+Everything here works on any pair of arrays ``x: (N, ...)``, ``y: (N, ...)`` that
+support ``len()`` and indexing with an integer NumPy array, ``x[idx]`` -- NumPy arrays,
+or arrays living on a GPU. NumPy only makes the indices; x and y are only indexed.
+"""
+import numbers
+
+import numpy as np
+
+
+class MinibatchIterator:
+    """Epochs of minibatches over ``(x, y)``, reshuffled every epoch, reproducibly.
+
+        batches = MinibatchIterator(x_train, y_train, batch_size=100, seed=0)
+        for epoch in range(3):
+            for xb, yb in batches:      # xb: (100, 784), yb: (100,)
+                ...
+
+    Epoch k visits the N examples in the order ``default_rng([seed, k]).permutation(N)``
+    (in order 0..N-1 when shuffle=False) and cuts it into consecutive batches of
+    ``batch_size``; the last batch is smaller, or dropped when drop_last=True. The order
+    depends only on (seed, k): the same seed gives the same batches in every run, and
+    every epoch has its own order. Each example appears exactly once per epoch.
+
+    The whole state is one number, ``batches_done``: how many batches have been handed
+    out. The next batch is batch ``position`` of epoch ``epoch`` (``divmod`` of it by
+    ``len(self)``, the number of batches per epoch). ``iter()`` continues from there,
+    so a loop broken off mid-epoch goes on with the next batch, and a loop that ran to
+    the end starts the next epoch. ``state_dict()`` / ``load_state_dict()`` save and
+    restore the state: a run killed and resumed from a checkpoint sees exactly the
+    batches it would have seen. Use one loop over it at a time.
+    """
+
+    def __init__(self, x, y, batch_size, shuffle=True, seed=0, drop_last=False):
+        self.num_examples = _check_pair(x, y)
+        _check_count(batch_size, "batch_size")
+        if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if drop_last and batch_size > self.num_examples:
+            raise ValueError(f"batch_size={batch_size} with drop_last=True leaves no batch "
+                             f"of only {self.num_examples} examples")
+        self.x, self.y = x, y
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self.drop_last = bool(drop_last)
+        self.batches_done = 0
+
+    def __len__(self):
+        """Batches per epoch: floor(N / batch_size) with drop_last, else ceil."""
+        if self.drop_last:
+            return self.num_examples // self.batch_size
+        return -(-self.num_examples // self.batch_size)
+
+    @property
+    def epoch(self):
+        """The epoch the next batch comes from (0, 1, ...)."""
+        return self.batches_done // len(self)
+
+    @property
+    def position(self):
+        """The index, within its epoch, of the next batch."""
+        return self.batches_done % len(self)
+
+    def epoch_order(self, epoch):
+        """The order, an index array (N,), in which ``epoch`` visits the examples."""
+        if not self.shuffle:
+            return np.arange(self.num_examples)
+        return np.random.default_rng([self.seed, epoch]).permutation(self.num_examples)
+
+    def __iter__(self):
+        epoch, position = self.epoch, self.position
+        order = self.epoch_order(epoch)
+        for batch in range(position, len(self)):
+            idx = order[batch * self.batch_size:(batch + 1) * self.batch_size]
+            # Counted before the yield: while the caller holds this batch, the state
+            # already says it was handed out, so a checkpoint taken then resumes after it.
+            self.batches_done += 1
+            yield self.x[idx], self.y[idx]
+
+    def state_dict(self):
+        """What a checkpoint needs to resume: the counter, and the settings to check."""
+        return {"batches_done": self.batches_done, "num_examples": self.num_examples,
+                "batch_size": self.batch_size, "shuffle": self.shuffle, "seed": self.seed,
+                "drop_last": self.drop_last}
+
+    def load_state_dict(self, state):
+        """Resume from ``state_dict()``; the settings must match, or the batches would differ."""
+        for key, value in self.state_dict().items():
+            if key != "batches_done" and state[key] != value:
+                raise ValueError(f"cannot resume: the saved iterator has {key}={state[key]!r}, "
+                                 f"this one has {key}={value!r}")
+        done = state["batches_done"]
+        if not isinstance(done, numbers.Integral) or done < 0:
+            raise ValueError(f"batches_done must be a non-negative integer, got {done!r}")
+        self.batches_done = int(done)
+
+
+def sample_minibatch(x, y, batch_size, rng):
+    """A random minibatch: ``batch_size`` distinct examples, all equally likely.
+
+    x: (N, ...), y: (N, ...)  ->  (batch_size, ...), (batch_size, ...)
+    ``rng`` is a ``numpy.random.Generator``, e.g. ``np.random.default_rng(0)``; pass the
+    same one to every call so each call draws a new batch.
+    """
+    num_examples = _check_pair(x, y)
+    _check_count(batch_size, "batch_size", at_most=num_examples)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    idx = rng.choice(num_examples, size=int(batch_size), replace=False)
+    return x[idx], y[idx]
+
+
+def subset(images, labels, n=500, seed=0):
+    """A fixed random subset of ``n`` examples, the same for the same ``seed``.
+
+    The course trains its first models on 500 random MNIST training examples.
+    The course draws them with ``np.random.choice(60000, 500)``, which may pick an
+    example twice; here they are drawn without replacement, so all n are distinct.
+    """
+    num_examples = _check_pair(images, labels)
+    _check_count(n, "n", at_most=num_examples)
+    return sample_minibatch(images, labels, n, np.random.default_rng(seed))
+
+
+def _check_pair(x, y):
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
+    if len(x) == 0:
+        raise ValueError("x and y are empty")
+    return len(x)
+
+
+def _check_count(value, name, at_most=None):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if at_most is not None and value > at_most:
+        raise ValueError(f"{name}={value} is more than the {at_most} examples there are "
+                         f"(drawn without replacement)")
