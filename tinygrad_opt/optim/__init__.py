@@ -1,0 +1,34 @@
+"""Optimizers: each update rule a short function under its equations (PyTorch's algorithms).
+
+    from tinygrad_opt import optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    for x, y in batches:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+Where to read:
+  optimizer.py     the base class: param_groups, per-parameter state, zero_grad, step, state_dict
+  sgd.py           SGD, momentum, Nesterov (and PyTorch's vs Sutskever's momentum)
+  rmsprop.py       RMSprop (plain, centered, with momentum)
+  adagrad.py       Adagrad
+  adadelta.py      Adadelta
+  adam.py          Adam and AdamW (L2 penalty vs decoupled weight decay, where eps sits, amsgrad)
+  adamax.py        Adamax
+  nadam.py         NAdam
+  lr_scheduler.py  learning-rate schedules: pure functions of the step, and PyTorch's classes
+  functional.py    the course's hand-written updates: gradient_update, momentum_update, rmsprop_update
+  check.py         a checker for your own optimizer: runs it beside a reference, step by step
+"""
+from . import functional, lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam",
+           "lr_scheduler", "functional"]

@@ -1,0 +1,96 @@
+"""RMSprop (Hinton, Coursera lecture 6e, 2012), as in ``torch.optim.RMSprop``.
+
+Divide each coordinate's step by a running root-mean-square of its recent gradients, so
+coordinates with large gradients take smaller steps and flat ones larger steps.
+
+Where eps sits: here (PyTorch, Keras) **outside** the square root, ``g / (sqrt(v) + eps)``.
+The course's ``rmsprop_update`` (``functional.py``) puts it inside, ``g / sqrt(v + eps)``;
+both are in use, and they differ most where ``v`` is tiny.
+"""
+from ..backend import get_array_module
+from .optimizer import Optimizer, check_nonnegative
+
+
+def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    """One RMSprop step on one parameter's array ``param``, in place (PyTorch's algorithm).
+
+        g_t = +-grad f(theta_{t-1}) (- when maximize) + lambda theta_{t-1}
+        v_t = alpha v_{t-1} + (1 - alpha) g_t^2                 running mean of g^2, v_0 = 0
+        centered:  a_t = alpha a_{t-1} + (1 - alpha) g_t;   v~_t = v_t - a_t^2   (a variance)
+        otherwise: v~_t = v_t
+        s_t = g_t / (sqrt(v~_t) + eps)
+        momentum mu > 0:  b_t = mu b_{t-1} + s_t;   theta_t = theta_{t-1} - gamma b_t
+        otherwise:        theta_t = theta_{t-1} - gamma s_t
+    """
+    xp = get_array_module(param)
+    state["step"] += 1
+    if maximize:
+        grad = -grad
+    if weight_decay:
+        grad = grad + weight_decay * param
+    v = state["square_avg"]
+    v *= alpha
+    xp.multiply(grad, grad, buf)
+    buf *= 1 - alpha
+    v += buf
+    if centered:
+        a = state["grad_avg"]
+        a *= alpha
+        xp.multiply(grad, 1 - alpha, buf)
+        a += buf
+        xp.multiply(a, a, buf)
+        xp.subtract(v, buf, buf)
+        xp.sqrt(buf, buf)
+    else:
+        xp.sqrt(v, buf)
+    buf += eps
+    xp.divide(grad, buf, buf)           # buf = s_t
+    if momentum > 0:
+        b = state["momentum_buffer"]
+        b *= momentum
+        b += buf
+        xp.multiply(b, lr, buf)
+    else:
+        buf *= lr
+    param -= buf
+
+
+class RMSprop(Optimizer):
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False)``.
+
+    State per parameter: ``step``, ``square_avg`` (v_t), with ``centered`` ``grad_avg``
+    (a_t), with momentum ``momentum_buffer`` (b_t).
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def check_hyperparameters(self, group, owner):
+        check_nonnegative(owner, "learning rate lr", group["lr"])
+        check_nonnegative(owner, "alpha", group["alpha"])
+        check_nonnegative(owner, "eps", group["eps"])
+        check_nonnegative(owner, "weight_decay", group["weight_decay"])
+        check_nonnegative(owner, "momentum", group["momentum"])
+
+    def init_state(self, param, group):
+        xp = get_array_module(param)
+        state = {"step": 0, "square_avg": xp.zeros_like(param)}
+        if group["centered"]:
+            state["grad_avg"] = xp.zeros_like(param)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = xp.zeros_like(param)
+        return state
+
+    def step(self, closure=None):
+        loss = self.evaluate_closure(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                rmsprop_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                               lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                               weight_decay=group["weight_decay"], momentum=group["momentum"],
+                               centered=group["centered"], maximize=group["maximize"])
+        return loss
