@@ -88,7 +88,7 @@ def get(name):
     if name not in _backends and name == "cupy":
         _load_cupy()
     if name not in _backends:
-        raise BackendError(f"unknown backend {name!r}; known: {sorted(_backends) + ['cupy']}")
+        raise BackendError(f"unknown backend {name!r}; known: {sorted(set(_backends) | {'cupy'})}")
     return _backends[name]
 
 
@@ -114,7 +114,11 @@ def use(name):
 def current():
     """The default backend (``TINYGRAD_OPT_BACKEND`` on first use, else NumPy)."""
     if _default is None:
-        use(os.environ.get("TINYGRAD_OPT_BACKEND", "numpy") or "numpy")
+        name = os.environ.get("TINYGRAD_OPT_BACKEND", "numpy") or "numpy"
+        try:
+            use(name)
+        except BackendError as e:   # say where the name came from: it is not in the user's code
+            raise BackendError(f"environment variable TINYGRAD_OPT_BACKEND={name!r}: {e}") from e
     return _default
 
 

@@ -45,15 +45,18 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``
 
-    * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) goes
-      to ``device`` or else the default backend; a device array stays where it is. Python
-      floats become the default float dtype (float32); an array keeps its float dtype
-      (a float64 array stays float64, as in PyTorch).
+    * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) is
+      copied to ``device`` or else the default backend; a device array stays where it is
+      (not copied). Python floats become the default float dtype (float32); an array keeps
+      its float dtype (a float64 array stays float64, as in PyTorch).
     * ``requires_grad``: make this a leaf whose ``.grad`` ``backward()`` fills in.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
                  "__weakref__")
+    # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
+    # the operation to Tensor.__radd__ and friends
+    __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
@@ -186,7 +189,9 @@ class Tensor:
             if g is None:
                 continue
             if node._backward is None:          # a leaf: accumulate, as PyTorch does
-                node.grad = g if node.grad is None else node.grad + g
+                # a fresh array the leaf owns: g may be another leaf's grad too (add returns
+                # g twice), the caller's gradient, or a read-only broadcast view (sum)
+                node.grad = xp.array(g) if node.grad is None else xp.asarray(node.grad + g)
                 continue
             parent_grads = node._backward(g)
             if flags.anomaly:
@@ -312,6 +317,8 @@ def _to_array(data, dtype, device):
         host = source.to_host(data)
     if dtype is not None:
         host = host.astype(dtype, copy=False)
+    if host is data and target is backend.NUMPY:
+        host = host.copy()   # else an in-place update of the tensor (an optimizer step) changes the caller's array
     return target.from_host(host)
 
 
@@ -371,6 +378,8 @@ def make_result(data, parents, backward, op):
     (None for a parent that needs none; shapes may still be broadcast, the engine sums
     them back). ``op``: the op's name, for errors and ``grad_fn``.
     """
+    if data.ndim == 0:    # NumPy turns 0-d results into scalars (numpy.float32); keep an array
+        data = backend.get_array_module(data).asarray(data)
     out = Tensor._wrap(data)
     if flags.grad_enabled:
         for p in parents:
@@ -388,18 +397,25 @@ def make_result(data, parents, backward, op):
 
 
 def as_tensor(value, like):
-    """``value`` as a tensor; a Python number takes the dtype of ``like`` when that is a float."""
+    """``value`` as a tensor; a Python number takes the dtype of ``like`` when that is a float,
+    or when both are integers (``labels + 1`` stays int64); else the default float dtype."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         xp = backend.get_array_module(like.data)
-        dtype = like.data.dtype if like.data.dtype.kind == "f" else backend.get_default_dtype()
+        kind = like.data.dtype.kind
+        keep = kind == "f" or (kind in "iu" and isinstance(value, int))
+        dtype = like.data.dtype if keep else backend.get_default_dtype()
         return Tensor._wrap(xp.asarray(value, dtype=dtype))
     return Tensor(value)
 
 
 def same_device(op, a, b):
-    """Raise a clear error if ``a`` and ``b`` live on different devices."""
+    """Raise a clear error if ``a`` or ``b`` is not a Tensor, or they live on different devices."""
+    for t in (a, b):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected tensors, got a {type(t).__module__}.{type(t).__name__}; "
+                            f"wrap it first, e.g. Tensor(y)")
     if type(a.data) is type(b.data):
         return
     da, db = backend.device_of(a.data), backend.device_of(b.data)

@@ -15,6 +15,11 @@ def _operands(a, b, op):
         a = as_tensor(a, like=b)
     b = as_tensor(b, like=a)
     same_device(op, a, b)
+    # NumPy's own message names neither the op nor the tensors' shapes as the user wrote them
+    for m, n in zip(reversed(a.shape), reversed(b.shape)):
+        if m != n and m != 1 and n != 1:
+            raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
+                             f"the right, each pair of axes must be equal or contain a 1")
     return a, b
 
 
@@ -74,5 +79,7 @@ def pow(a, exponent):
         raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
 
     def backward(g):
+        if exponent == 0:   # a^0 = 1 is constant; 0 * a^(-1) would give nan at a = 0
+            return (g * 0,)
         return (g * exponent * a.data ** (exponent - 1),)
     return make_result(a.data ** exponent, (a,), backward, "pow")

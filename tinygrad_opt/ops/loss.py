@@ -10,10 +10,12 @@ def _check_reduction(op, reduction):
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _check_labels(op, logp, target):
-    """Labels must be integers of shape (B,) with values in [0, C), for input (B, C)."""
+def check_labels(op, logp, target):
+    """Labels must be an integer tensor of shape (B,), on the input's device, with values
+    in [0, C), for input (B, C). ``op`` is the name the errors give."""
+    same_device(op, logp, target)
     if logp.ndim != 2:
-        raise ValueError(f"{op}: expected input of shape (B, C) (log-probabilities per class), got {logp.shape}")
+        raise ValueError(f"{op}: expected input of shape (B, C) (one score per class), got {logp.shape}")
     y = target.data
     if y.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class labels, got dtype {y.dtype} "
@@ -37,8 +39,7 @@ def nll_loss(logp, target, reduction="mean"):
     the familiar softmax - onehot(target).
     """
     _check_reduction("nll_loss", reduction)
-    same_device("nll_loss", logp, target)
-    _check_labels("nll_loss", logp, target)
+    check_labels("nll_loss", logp, target)
     xp = get_array_module(logp.data)
     rows = xp.arange(logp.shape[0])
     picked = -logp.data[rows, target.data]

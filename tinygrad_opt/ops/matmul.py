@@ -42,6 +42,8 @@ def linear(x, weight, bias=None):
     """
     same_device("linear", x, weight)
     same_dtype("linear", x, weight)
+    if bias is not None:
+        same_device("linear", x, bias)
     if x.ndim < 1 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
                          f"the input's last axis must equal in_features = {weight.shape[1] if weight.ndim == 2 else '?'}")
