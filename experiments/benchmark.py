@@ -1,0 +1,310 @@
+"""Speed and memory, measured side by side in one run: ``python -m experiments.benchmark``.
+
+Machines are shared and noisy, so nothing here is an absolute claim: every comparison runs
+the contenders interleaved (A, B, C, A, B, C, ...), pauses between runs (BLAS worker
+threads keep spinning for a moment after a matrix product and would slow whoever runs
+next), and reports the median of the per-round ratios.
+
+1. MLP training iteration (the assignment: 784-100-10 ReLU, log-softmax + NLL, batch 100,
+   float32, SGD / momentum / Adam): tinygrad_opt vs the hand-written NumPy loop in
+   ``experiments/numpy_mlp.py`` vs PyTorch on the CPU (only if it happens to be installed).
+2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
+   engine vs the course's analytic NumPy gradient (vs PyTorch autograd if installed).
+3. Per-op overhead: one tiny elementwise op (and its backward).
+4. ``import tinygrad_opt`` time, and peak memory of an MNIST training run.
+5. With ``--backend cupy``: the MLP at batch sizes 100 to 8192, iterations per second.
+"""
+import gc
+import importlib.util
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import tinygrad_opt
+from tinygrad_opt import Tensor, backend, nn, optim
+import tinygrad_opt.nn.functional as F
+
+from . import common, numpy_mlp
+from .narrow_linear.models import DeepNarrowLNN
+
+PAUSE = 0.25   # seconds between timed runs, for BLAS threads to go idle
+
+
+def _torch():
+    """PyTorch if it is importable here (never a dependency), else None."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    import torch
+    return torch
+
+
+def _time(fn, n):
+    """Seconds per call of fn over n calls (after one warm-up call), in a quiet moment."""
+    fn()
+    gc.collect()
+    time.sleep(PAUSE)
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n
+
+
+def _interleaved(contenders, n, rounds, progress):
+    """{name: [seconds per call, one per round]}; the order rotates every round."""
+    names = list(contenders)
+    times = {k: [] for k in names}
+    for r in range(rounds):
+        for k in names[r % len(names):] + names[:r % len(names)]:
+            times[k].append(_time(contenders[k], n))
+            progress.update(1)
+    return times
+
+
+def _ratio(times, a, b):
+    return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+
+# -- 1. the MLP iteration ------------------------------------------------------------------
+def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu"):
+    """One training iteration per contender, on the same data and initial weights."""
+    rng = np.random.default_rng(0)
+    order = [rng.integers(0, len(x_all), batch) for _ in range(64)]
+    tinygrad_opt.manual_seed(0)
+    model = nn.MLP(784, 10, [100]).to(device)
+    settings = {"sgd": (optim.SGD, {"lr": 0.1}), "momentum": (optim.SGD, {"lr": 0.1, "momentum": 0.9}),
+                "adam": (optim.Adam, {"lr": 1e-3})}[opt_name]
+    opt = settings[0](model.parameters(), **settings[1])
+    host = [p.numpy() for p in model.parameters()]
+    xd, yd = backend.for_device(device).from_host(x_all), backend.for_device(device).from_host(y_all)
+    step = {"i": 0}
+
+    def engine():
+        idx = order[step["i"] % 64]
+        step["i"] += 1
+        loss = F.nll_loss(model(Tensor(xd[idx])), Tensor(yd[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    contenders = {"tinygrad_opt": engine}
+    if device != "cpu":
+        return contenders
+    ref = numpy_mlp.NumpyMLP(host)
+    ref_opt = numpy_mlp.make_optimizer(opt_name, ref.params)
+
+    def numpy_loop():
+        idx = order[step["i"] % 64]
+        step["i"] += 1
+        _, grads = ref.loss_and_grads(x_all[idx], y_all[idx])
+        ref_opt.step(grads)
+
+    contenders["numpy"] = numpy_loop
+    if torch is not None:
+        tnet = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+        with torch.no_grad():
+            for p, h in zip(tnet.parameters(), host):
+                p.copy_(torch.from_numpy(h))
+        topt = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
+                "momentum": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
+                "adam": lambda ps: torch.optim.Adam(ps, lr=1e-3)}[opt_name](tnet.parameters())
+        xt, yt = torch.from_numpy(x_all), torch.from_numpy(y_all)
+
+        def torch_loop():
+            idx = torch.from_numpy(order[step["i"] % 64])
+            step["i"] += 1
+            loss = torch.nn.functional.nll_loss(torch.log_softmax(tnet(xt[idx]), 1), yt[idx])
+            topt.zero_grad()
+            loss.backward()
+            topt.step()
+
+        contenders["pytorch"] = torch_loop
+    return contenders
+
+
+def bench_mlp(args, torch, progress):
+    rng = np.random.default_rng(1)
+    x = rng.random((10000, 784), dtype=np.float32)      # content does not change the arithmetic
+    y = rng.integers(0, 10, 10000)
+    rows, record = [], {}
+    for opt_name in ("sgd", "momentum", "adam"):
+        contenders = _mlp_contenders(opt_name, x, y, 100, torch)
+        times = _interleaved(contenders, args.iterations, args.rounds, progress)
+        med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        row = [opt_name, f"{med['tinygrad_opt']:.3f}", f"{med['numpy']:.3f}",
+               f"{_ratio(times, 'tinygrad_opt', 'numpy'):.2f}x"]
+        if torch is not None:
+            row += [f"{med['pytorch']:.3f}", f"{_ratio(times, 'tinygrad_opt', 'pytorch'):.2f}x"]
+        rows.append(row)
+        record[opt_name] = {"ms_per_iteration": med, "runs_seconds": times,
+                            "ratio_vs_numpy": _ratio(times, "tinygrad_opt", "numpy"),
+                            "ratio_vs_pytorch": _ratio(times, "tinygrad_opt", "pytorch") if torch else None}
+    headers = ["optimizer", "tinygrad_opt ms", "numpy ms", "vs numpy"]
+    if torch is not None:
+        headers += ["pytorch ms", "vs pytorch"]
+    return headers, rows, record
+
+
+# -- 2. the deep narrow linear net ---------------------------------------------------------
+def bench_narrow(args, torch, progress):
+    depth, n, lr = 50, 100, 0.005
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(n)
+    y = 2.0 * x + 0.1 * rng.standard_normal(n)
+    model = DeepNarrowLNN(np.full(depth, 0.9))          # float64, as the course computes
+    opt = optim.SGD(model.parameters(), lr=lr)
+    xt, yt = Tensor(x), Tensor(y)
+    reference = DeepNarrowLNN(np.full(depth, 0.9))      # trained with the course's formula
+
+    def engine():
+        loss = model.loss(model(xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def analytic():
+        reference.w.data -= lr * reference.dloss_dw(xt, yt)
+
+    contenders = {"tinygrad_opt": engine, "numpy_analytic": analytic}
+    if torch is not None:
+        tw = torch.full((depth,), 0.9, dtype=torch.float64, requires_grad=True)
+        topt = torch.optim.SGD([tw], lr=lr)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def torch_loop():
+            loss = 0.5 * ((tx * tw.prod() - ty) ** 2).mean()
+            topt.zero_grad()
+            loss.backward()
+            topt.step()
+        contenders["pytorch"] = torch_loop
+    times = _interleaved(contenders, args.iterations * 5, args.rounds, progress)
+    med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+    rows = [[k, f"{med[k]:.1f}", f"{_ratio(times, k, 'numpy_analytic'):.2f}x"] for k in contenders]
+    return ["implementation", "us per epoch", "vs analytic numpy"], rows, {"us_per_epoch": med, "runs_seconds": times}
+
+
+# -- 3. per-op overhead ------------------------------------------------------------------------
+def bench_op_overhead(args, torch, progress):
+    a_np, b_np = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
+    a, b = Tensor(a_np), Tensor(b_np)
+    ag = Tensor(a_np, requires_grad=True)
+
+    def engine_forward():
+        a + b
+
+    def engine_forward_backward():
+        (ag * b).sum().backward()
+
+    contenders = {"numpy a+b": lambda: a_np + b_np, "tinygrad_opt a+b": engine_forward,
+                  "tinygrad_opt (a*b).sum() + backward": engine_forward_backward}
+    if torch is not None:
+        ta, tb = torch.ones(4), torch.full((4,), 2.0)
+        tag = torch.ones(4, requires_grad=True)
+        contenders["pytorch a+b"] = lambda: ta + tb
+        contenders["pytorch (a*b).sum() + backward"] = lambda: (tag * tb).sum().backward()
+    times = _interleaved(contenders, args.iterations * 20, args.rounds, progress)
+    med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+    rows = [[k, f"{med[k]:.2f}"] for k in contenders]
+    return ["operation (4 elements)", "us per call"], rows, {"us_per_call": med}
+
+
+# -- 4. import time and peak memory ---------------------------------------------------------
+_MEMORY_PROBE = """
+import tracemalloc, numpy as np
+tracemalloc.start()
+import tinygrad_opt
+from tinygrad_opt import Tensor, nn, optim
+import tinygrad_opt.nn.functional as F
+from tinygrad_opt.data import load_mnist_arrays
+x, y, xt, yt = load_mnist_arrays()
+data = x.nbytes + y.nbytes + xt.nbytes + yt.nbytes
+model = nn.MLP(784, 10, [100]); opt = optim.Adam(model.parameters(), lr=1e-3)
+params = sum(p.data.nbytes for p in model.parameters())
+for i in range(200):
+    idx = np.arange(i * 100, (i + 1) * 100)
+    loss = F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])); opt.zero_grad(); loss.backward(); opt.step()
+activations = 100 * (784 + 100 + 10) * 4 * 3
+print(tracemalloc.get_traced_memory()[1], data, params, activations)
+"""
+
+
+def bench_import_and_memory():
+    times = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import tinygrad_opt; "
+                              "print(time.perf_counter() - t)"], capture_output=True, text=True, check=True)
+        times.append(float(out.stdout))
+    record = {"import_seconds_median": statistics.median(times)}
+    probe = subprocess.run([sys.executable, "-c", _MEMORY_PROBE], capture_output=True, text=True)
+    if probe.returncode == 0:
+        peak, data, params, act = map(int, probe.stdout.split())
+        record.update(peak_bytes=peak, dataset_bytes=data, parameter_bytes=params, activation_bytes=act,
+                      peak_over_needed=peak / (data + params + act))
+    else:
+        record["memory_error"] = probe.stderr.strip().splitlines()[-1] if probe.stderr else "failed"
+    return record
+
+
+# -- 5. GPU throughput ----------------------------------------------------------------------
+def bench_gpu(args, progress):
+    cp = backend.get("cupy").xp
+    rng = np.random.default_rng(3)
+    x, y = rng.random((16384, 784), dtype=np.float32), rng.integers(0, 10, 16384)
+    rows, record = [], {}
+    for batch in (100, 512, 2048, 8192):
+        engine = _mlp_contenders("adam", x, y, batch, None, device="gpu")["tinygrad_opt"]
+
+        def synced():
+            engine()
+            cp.cuda.Device().synchronize()
+        seconds = statistics.median(_interleaved({"gpu": synced}, args.iterations, args.rounds, progress)["gpu"])
+        rows.append([batch, f"{1 / seconds:.0f}", f"{batch / seconds:.0f}"])
+        record[batch] = {"iterations_per_second": 1 / seconds, "examples_per_second": batch / seconds}
+    return ["batch", "iterations/s", "examples/s"], rows, record
+
+
+def main(argv=None):
+    p = common.parser("benchmark", __doc__.split("\n\n")[0])
+    p.add_argument("--iterations", type=int, default=300, help="timed calls per run (default 300)")
+    p.add_argument("--rounds", type=int, default=7, help="interleaved rounds; medians over them (default 7)")
+    p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.iterations, args.rounds = 5, 1
+    out = common.setup(args, "benchmark")
+    torch = None if args.no_torch else _torch()
+    if torch is not None:
+        torch.manual_seed(0)
+    results = {"iterations": args.iterations, "rounds": args.rounds,
+               "pytorch": torch.__version__ if torch else None, "numpy": np.__version__}
+    n_runs = args.rounds * (3 * (3 if torch else 2) + (3 if torch else 2) + (5 if torch else 3))
+    with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
+        if backend.current().name == "cupy":
+            headers, rows, results["gpu"] = bench_gpu(args, bar)
+            print("\nMLP on the GPU (Adam), by batch size\n" + common.format_table(headers, rows))
+            backend.use("numpy")
+        headers, rows, results["mlp"] = bench_mlp(args, torch, bar)
+        print("\nMLP training iteration (784-100-10, batch 100, float32), median ms and median ratio\n"
+              + common.format_table(headers, rows))
+        headers, rows, results["narrow"] = bench_narrow(args, torch, bar)
+        print("\nDeep narrow linear net, depth 50, 100 samples, one gradient-descent epoch\n"
+              + common.format_table(headers, rows))
+        headers, rows, results["op_overhead"] = bench_op_overhead(args, torch, bar)
+        print("\nPer-op overhead\n" + common.format_table(headers, rows))
+    results["import_and_memory"] = im = bench_import_and_memory()
+    print(f"\nimport tinygrad_opt: {im['import_seconds_median'] * 1e3:.0f} ms (median of 5 fresh interpreters)")
+    if "peak_bytes" in im:
+        print(f"peak traced memory of an MNIST run: {im['peak_bytes'] / 2**20:.0f} MiB = "
+              f"{im['peak_over_needed']:.2f}x (dataset {im['dataset_bytes'] / 2**20:.0f} MiB float32 "
+              f"+ parameters + one batch's activations)")
+    else:
+        print(f"peak memory: not measured ({im['memory_error']})")
+    common.save_json(out / "benchmark.json", results)
+    print(f"\nwrote {out / 'benchmark.json'}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

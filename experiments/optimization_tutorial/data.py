@@ -1,0 +1,35 @@
+"""Section 2.1, the data: three training examples with the values of their pixels.
+
+After standardisation a pixel is ``(p / 255 - mean) / std``: the white background becomes
+-mean/std = -0.42 and full ink (1 - mean)/std = 2.82, so the values are no longer in [0, 1].
+The figure writes the value on every inked pixel (the background ones all read -0.4).
+"""
+from experiments import common
+
+NUM_EXAMPLES = 3
+
+
+def run(data, args, out):
+    images = data.X[:NUM_EXAMPLES].reshape(-1, 28, 28)
+    labels = data.y[:NUM_EXAMPLES]
+
+    plt = common.pyplot()
+    background = -data.mean / data.std
+    fig, axes = plt.subplots(1, NUM_EXAMPLES, figsize=(5 * NUM_EXAMPLES, 5))
+    for ax, image, label in zip(axes, images, labels):
+        ax.matshow(image, cmap="gray_r")
+        for i, j in zip(*(image > background + 1e-6).nonzero()):
+            ax.text(j, i, f"{image[i, j]:.1f}", ha="center", va="center", fontsize=4, color="steelblue")
+        ax.set_title(f"Label: {label}   (blank: background, {background:.2f})")
+        ax.axis("off")
+    common.save_figure(fig, out / "data.png")
+
+    rows = [[str(k), str(label), f"{image.min():.3f}", f"{image.max():.3f}", f"{image.mean():.3f}"]
+            for k, (image, label) in enumerate(zip(images, labels))]
+    print(f"Standardisation: x = (pixel/255 - {data.mean:.4f}) / {data.std:.4f}; "
+          f"subset of {len(data.X)} training examples (seed {args.seed})")
+    print(common.format_table(["example", "label", "min", "max", "mean"], rows))
+    result = {"section": "data", "mean": data.mean, "std": data.std, "subset_size": len(data.X),
+              "labels": labels, "pixels": images}
+    common.save_json(out / "data.json", result)
+    return result
