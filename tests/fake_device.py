@@ -33,6 +33,15 @@ def _unwrap(x, op):
     return x
 
 
+def _unwrap_index(index):
+    """An index may hold host integer or boolean arrays: CuPy copies them to the device."""
+    if isinstance(index, numpy.ndarray):
+        return index
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    return _unwrap(index, "index")
+
+
 def _wrap(r):
     """Device results stay device arrays; like CuPy, reductions give 0-d arrays, not scalars."""
     if isinstance(r, (numpy.ndarray, numpy.generic)):
@@ -69,6 +78,7 @@ class FakeDeviceArray:
     T = property(lambda self: FakeDeviceArray(self._a.T))
     flags = property(lambda self: self._a.flags)
     strides = property(lambda self: self._a.strides)
+    base = property(lambda self: None if self._a.base is None else FakeDeviceArray(self._a.base))
 
     def __len__(self):
         return len(self._a)
@@ -95,10 +105,10 @@ class FakeDeviceArray:
         return (_wrap(v) for v in self._a)
 
     def __getitem__(self, index):
-        return _wrap(self._a[_unwrap(index, "getitem")])
+        return _wrap(self._a[_unwrap_index(index)])
 
     def __setitem__(self, index, value):
-        self._a[_unwrap(index, "setitem")] = _unwrap(value, "setitem")
+        self._a[_unwrap_index(index)] = _unwrap(value, "setitem")
 
     def _method(name):
         def method(self, *args, **kwargs):
@@ -112,13 +122,23 @@ class FakeDeviceArray:
                   "squeeze", "clip", "dot", "std", "var"):
         locals()[_name] = _method(_name)
 
+    def _in_place(name):
+        """``a += b`` updates the same array object, as NumPy's and CuPy's do."""
+        def method(self, other):
+            getattr(self._a, name)(_unwrap(other, name))
+            return self
+        method.__name__ = name
+        return method
+
     for _name in ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv", "floordiv",
                   "mod", "pow", "rpow", "matmul", "rmatmul", "neg", "pos", "abs", "invert",
-                  "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "xor",
-                  "iadd", "isub", "imul", "itruediv", "ipow"):
+                  "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "xor"):
         _dunder = f"__{_name}__"
         locals()[_dunder] = _method(_dunder)
-    del _name, _dunder, _method
+    for _name in ("iadd", "isub", "imul", "itruediv", "ipow"):
+        _dunder = f"__{_name}__"
+        locals()[_dunder] = _in_place(_dunder)
+    del _name, _dunder, _method, _in_place
 
     def __hash__(self):
         return id(self)
@@ -153,7 +173,8 @@ class _UfuncWithAt:
         self.__name__ = ufunc.__name__
 
     def __call__(self, *args, **kwargs):
-        return _wrap(self._ufunc(*_unwrap(args, self.__name__), **kwargs))
+        name = self.__name__
+        return _wrap(self._ufunc(*_unwrap(args, name), **{k: _unwrap(v, name) for k, v in kwargs.items()}))
 
     def at(self, a, index, b=None):
         args = (a._a, _unwrap(index, "at")) + (() if b is None else (_unwrap(b, "at"),))

@@ -44,8 +44,18 @@ def test_refuses_mixing_host_and_device_arrays():
         h + a
     with pytest.raises(TypeError, match=r"unsupported type numpy.ndarray mixed with device arrays"):
         fakexp.maximum(a, h)
-    with pytest.raises(TypeError, match=r"getitem: unsupported type numpy.ndarray"):
-        a[np.array([0])]
+    # like CuPy, a host integer array is accepted as an index (it is copied to the device)
+    assert isinstance(a[np.array([1, 0])], FakeDeviceArray)
+    np.testing.assert_array_equal(a[np.array([1, 0])].get(), [2.0, 1.0])
+
+
+def test_in_place_operators_keep_the_array_object():
+    a = dev([1.0, 2.0])
+    before = a
+    a += 1.0
+    a *= 2.0
+    assert a is before
+    np.testing.assert_array_equal(a.get(), [4.0, 6.0])
 
 
 def test_computes_like_numpy_and_stays_on_device():

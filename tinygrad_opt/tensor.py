@@ -45,11 +45,16 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``
 
-    * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) is
-      copied to ``device`` or else the default backend; a device array stays where it is
-      (not copied). Python floats become the default float dtype (float32); an array keeps
-      its float dtype (a float64 array stays float64, as in PyTorch).
+    * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) goes
+      to ``device`` or else the default backend; a device array stays where it is. Python
+      floats become the default float dtype (float32); an array keeps its float dtype
+      (a float64 array stays float64, as in PyTorch).
     * ``requires_grad``: make this a leaf whose ``.grad`` ``backward()`` fills in.
+
+    Copies: a NumPy array on the CPU is used as it is, without a copy (like
+    ``torch.as_tensor``: a minibatch costs nothing to wrap), except for a leaf with
+    ``requires_grad=True``, which gets its own copy, because an optimizer updates it in
+    place and must not change your array. A device array is never copied.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
@@ -61,7 +66,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             raise TypeError("Tensor(data): data is already a Tensor; use t.detach() or t.to(...)")
-        self.data = _to_array(data, dtype, device)
+        self.data = _to_array(data, dtype, device, requires_grad)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"Tensor(requires_grad=True) needs a floating dtype, got {self.data.dtype}")
         self.grad = None
@@ -184,15 +189,28 @@ class Tensor:
                 raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                                  f"but the tensor has shape {self.shape}")
         grads = {id(self): gradient}
+        kept = set()      # ids of arrays a leaf has kept as its .grad in this pass
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             if node._backward is None:          # a leaf: accumulate, as PyTorch does
-                # a fresh array the leaf owns: g may be another leaf's grad too (add returns
-                # g twice), the caller's gradient, or a read-only broadcast view (sum)
-                node.grad = xp.array(g) if node.grad is None else xp.asarray(node.grad + g)
+                if node.grad is not None:
+                    node.grad = node.grad + g
+                elif g.base is None and g is not gradient and id(g) not in kept:
+                    node.grad = g               # a fresh array nobody else holds: keep it, no copy
+                    kept.add(id(g))
+                else:
+                    # a view (reshape, sum's broadcast), the caller's gradient, or an array
+                    # another leaf already keeps (add hands g to both inputs): the leaf gets
+                    # its own copy, so updating one .grad in place never changes another
+                    node.grad = g.copy()
                 continue
+            if node._backward is _freed:
+                raise RuntimeError(f"backward(): trying to backward through the graph a second time "
+                                   f"(at op '{node._op}'); its saved values were freed by the first "
+                                   f"backward. Pass retain_graph=True to the first backward() if you "
+                                   f"need to call it twice")
             parent_grads = node._backward(g)
             if flags.anomaly:
                 _check_finite(parent_grads, node, "backward")
@@ -205,9 +223,9 @@ class Tensor:
                     pg = pg.astype(parent.data.dtype)
                 key = id(parent)
                 grads[key] = pg if key not in grads else grads[key] + pg
-            if not retain_graph:
+            if not retain_graph:                # drop the closures and the arrays they hold
                 node._parents = ()
-                node._backward = _freed_graph(node._op)
+                node._backward = _freed
 
     # -- operators: the ops themselves live in tinygrad_opt.ops ----------------------------
     def __add__(self, other):
@@ -296,7 +314,7 @@ class Tensor:
         return Tensor._wrap(self.data.argmax(axis=axis))
 
 
-def _to_array(data, dtype, device):
+def _to_array(data, dtype, device, requires_grad):
     """Turn ``Tensor(...)``'s argument into an array of the right backend and dtype."""
     try:
         source = backend.backend_of(data)
@@ -317,8 +335,8 @@ def _to_array(data, dtype, device):
         host = source.to_host(data)
     if dtype is not None:
         host = host.astype(dtype, copy=False)
-    if host is data and target is backend.NUMPY:
-        host = host.copy()   # else an in-place update of the tensor (an optimizer step) changes the caller's array
+    if requires_grad and host is data and target is backend.NUMPY:
+        host = host.copy()   # else an optimizer's in-place update of this leaf changes the caller's array
     return target.from_host(host)
 
 
@@ -335,14 +353,12 @@ def _topological_order(root):
         node, parents_done = stack.pop()
         if parents_done:
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))
+            for parent in node._parents:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
     return order
 
 
@@ -355,6 +371,8 @@ def unbroadcast(grad, shape):
     where ``shape`` has 1 and ``grad`` does not.
     """
     lead = grad.ndim - len(shape)
+    if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
+        return backend.get_array_module(grad).asarray(grad.sum())
     if lead:
         grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -363,12 +381,9 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _freed_graph(op):
-    def backward(g):
-        raise RuntimeError(f"backward(): trying to backward through the graph a second time (at op "
-                           f"'{op}'); its saved values were freed by the first backward. Pass "
-                           f"retain_graph=True to the first backward() if you need to call it twice")
-    return backward
+def _freed(g):
+    """Stands in for the backward of a node whose graph was freed (``backward`` checks for it)."""
+    raise RuntimeError("backward(): this node's graph was freed by an earlier backward()")
 
 
 def make_result(data, parents, backward, op):

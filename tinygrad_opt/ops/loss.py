@@ -44,14 +44,14 @@ def nll_loss(logp, target, reduction="mean"):
     rows = xp.arange(logp.shape[0])
     picked = -logp.data[rows, target.data]
     B = logp.shape[0]
-    out = picked.mean() if reduction == "mean" else picked.sum() if reduction == "sum" else picked
+    out = picked.sum() / B if reduction == "mean" else picked.sum() if reduction == "sum" else picked
 
     def backward(g):
         grad = xp.zeros_like(logp.data)
         # each (row, target) pair occurs once, so assignment is enough (no add.at)
         grad[rows, target.data] = -g / B if reduction == "mean" else -g
         return grad, None
-    return make_result(xp.asarray(out), (logp, target), backward, "nll_loss")
+    return make_result(out, (logp, target), backward, "nll_loss")
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -67,14 +67,13 @@ def mse_loss(input, target, reduction="mean"):
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ; "
                          f"reshape one so they match (broadcasting here is almost always a bug)")
-    xp = get_array_module(input.data)
     diff = input.data - target.data
     sq = diff * diff
-    out = sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
+    out = sq.sum() / sq.size if reduction == "mean" else sq.sum() if reduction == "sum" else sq
     n = diff.size if reduction == "mean" else 1
 
     def backward(g):
         gi = (2 / n) * diff * g
         return (gi if input.requires_grad else None,
                 -gi if target.requires_grad else None)
-    return make_result(xp.asarray(out), (input, target), backward, "mse_loss")
+    return make_result(out, (input, target), backward, "mse_loss")

@@ -28,7 +28,7 @@ def sum(a, axis=None, keepdims=False):
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, axis, keepdims), a.shape),)
-    return make_result(xp.asarray(a.data.sum(axis=axis, keepdims=keepdims)), (a,), backward, "sum")
+    return make_result(a.data.sum(axis=axis, keepdims=keepdims), (a,), backward, "sum")
 
 
 def mean(a, axis=None, keepdims=False):
@@ -39,7 +39,8 @@ def mean(a, axis=None, keepdims=False):
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, axis, keepdims) / n, a.shape),)
-    return make_result(xp.asarray(a.data.mean(axis=axis, keepdims=keepdims)), (a,), backward, "mean")
+    # sum / n rather than .mean(): the same numbers, without NumPy's Python-level mean wrapper
+    return make_result(a.data.sum(axis=axis, keepdims=keepdims) / n, (a,), backward, "mean")
 
 
 def max(a, axis=None, keepdims=False):
@@ -50,7 +51,7 @@ def max(a, axis=None, keepdims=False):
     """
     _check_axis("max", a, axis)
     xp = get_array_module(a.data)
-    out = xp.asarray(a.data.max(axis=axis, keepdims=keepdims))
+    out = a.data.max(axis=axis, keepdims=keepdims)
 
     def backward(g):
         if axis is None:
@@ -66,22 +67,29 @@ def max(a, axis=None, keepdims=False):
 
 
 def prod(a, axis=None, keepdims=False):
-    """out = prod_i a_i.    dout/da_i = prod_{j != i} a_j = (prod_{j<i} a_j)(prod_{j>i} a_j).
+    """out = prod_i a_i.    dout/da_i = prod_{j != i} a_j.
 
-    The gradient is built from the exclusive products before and after each element
-    (two cumulative products), not as out / a_i, which divides by zero when some a_i = 0.
+    Where no a_i is zero that is simply out / a_i, one division. At a zero the division
+    fails (0/0), so then the product of the others is built exactly, as the exclusive
+    products before and after each element (two cumulative products):
+    prod_{j != i} a_j = (prod_{j<i} a_j)(prod_{j>i} a_j).
     Used by the deep narrow linear net, y = x * w_1 * ... * w_n.
     """
     _check_axis("prod", a, axis)
     xp = get_array_module(a.data)
-    out = xp.asarray(a.data.prod(axis=axis, keepdims=keepdims))
+    out = a.data.prod(axis=axis, keepdims=keepdims)
 
     def backward(g):
-        ax = 0 if axis is None else axis
-        x = xp.moveaxis(a.data.reshape(-1) if axis is None else a.data, ax, -1)  # reduce the last axis
-        ones = xp.ones_like(x[..., :1])
-        before = xp.cumprod(xp.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)            # prod_{j<i}
-        after = xp.cumprod(xp.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # prod_{j>i}
-        others = xp.moveaxis(before * after, -1, ax).reshape(a.shape)
+        # (bool() of a device array waits for the GPU: one sync, for a branch worth it)
+        if not bool((a.data == 0).any()):
+            return (_expand(out * g, a, axis, keepdims) / a.data,)
+        # work along the last axis: of the flattened array (axis=None), or with axis swapped there
+        x = a.data.reshape(-1) if axis is None else a.data.swapaxes(axis, -1)
+        before = xp.ones_like(x)                                         # prod_{j<i} x_j
+        before[..., 1:] = xp.cumprod(x[..., :-1], axis=-1)
+        after = xp.ones_like(x)                                          # prod_{j>i} x_j
+        after[..., :-1] = xp.cumprod(x[..., :0:-1], axis=-1)[..., ::-1]
+        before *= after
+        others = before.reshape(a.shape) if axis is None else before.swapaxes(axis, -1)
         return (others * _expand(g, a, axis, keepdims),)
     return make_result(out, (a,), backward, "prod")
