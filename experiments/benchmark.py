@@ -11,15 +11,19 @@ next), and reports the median of the per-round ratios.
 2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
    engine vs the course's analytic NumPy gradient (vs PyTorch autograd if installed).
 3. Per-op overhead: one tiny elementwise op (and its backward).
-4. ``import tinygrad_opt`` time, and peak memory of an MNIST training run.
+4. ``import tinygrad_opt`` time, peak memory of an MNIST training run, and the wall time of a
+   whole ``mnist_optimizers`` run for one optimizer (load, 3000 iterations, evaluation).
 5. With ``--backend cupy``: the MLP at batch sizes 100 to 8192, iterations per second.
 """
 import gc
 import importlib.util
+import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +34,7 @@ import tinygrad_opt.nn.functional as F
 from . import common, numpy_mlp
 from .narrow_linear.models import DeepNarrowLNN
 
+REPO = Path(__file__).resolve().parents[1]
 PAUSE = 0.25   # seconds between timed runs, for BLAS threads to go idle
 
 
@@ -230,7 +235,7 @@ print(tracemalloc.get_traced_memory()[1], data, params, activations)
 """
 
 
-def bench_import_and_memory():
+def bench_import_and_memory(quick):
     times = []
     for _ in range(5):
         out = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import tinygrad_opt; "
@@ -244,7 +249,24 @@ def bench_import_and_memory():
                       peak_over_needed=peak / (data + params + act))
     else:
         record["memory_error"] = probe.stderr.strip().splitlines()[-1] if probe.stderr else "failed"
+    record.update(_whole_run(quick))
     return record
+
+
+def _whole_run(quick):
+    """Wall time of ``python -m experiments.mnist_optimizers --optimizers sgd`` (a fresh process:
+    import, loading MNIST, 3000 iterations, six evaluations), and the training time it reports."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "experiments.mnist_optimizers", "--optimizers", "sgd",
+                   "--no-progress", "--out", out] + (["--iterations", "100", "--eval-every", "50"] if quick else [])
+        started = time.perf_counter()
+        run = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+        wall = time.perf_counter() - started
+        if run.returncode != 0:
+            return {"whole_run_error": run.stderr.strip().splitlines()[-1] if run.stderr else "failed"}
+        with open(f"{out}/mnist_optimizers.json") as f:
+            training = json.load(f)["runs"]["sgd"]["seconds"]
+    return {"whole_run_seconds": wall, "whole_run_training_seconds": training, "whole_run_quick": quick}
 
 
 # -- 5. GPU throughput ----------------------------------------------------------------------
@@ -293,7 +315,7 @@ def main(argv=None):
               + common.format_table(headers, rows))
         headers, rows, results["op_overhead"] = bench_op_overhead(args, torch, bar)
         print("\nPer-op overhead\n" + common.format_table(headers, rows))
-    results["import_and_memory"] = im = bench_import_and_memory()
+    results["import_and_memory"] = im = bench_import_and_memory(args.quick)
     print(f"\nimport tinygrad_opt: {im['import_seconds_median'] * 1e3:.0f} ms (median of 5 fresh interpreters)")
     if "peak_bytes" in im:
         print(f"peak traced memory of an MNIST run: {im['peak_bytes'] / 2**20:.0f} MiB = "
@@ -301,6 +323,12 @@ def main(argv=None):
               f"+ parameters + one batch's activations)")
     else:
         print(f"peak memory: not measured ({im['memory_error']})")
+    if "whole_run_seconds" in im:
+        print(f"python -m experiments.mnist_optimizers --optimizers sgd{' (quick)' if im['whole_run_quick'] else ''}: "
+              f"{im['whole_run_seconds']:.1f} s wall, of which {im['whole_run_training_seconds']:.1f} s training "
+              f"and evaluation")
+    else:
+        print(f"whole mnist_optimizers run: not measured ({im['whole_run_error']})")
     common.save_json(out / "benchmark.json", results)
     print(f"\nwrote {out / 'benchmark.json'}")
     return results
