@@ -177,7 +177,8 @@ class _UfuncWithAt:
         return _wrap(self._ufunc(*_unwrap(args, name), **{k: _unwrap(v, name) for k, v in kwargs.items()}))
 
     def at(self, a, index, b=None):
-        args = (a._a, _unwrap(index, "at")) + (() if b is None else (_unwrap(b, "at"),))
+        # the index may hold host arrays (``grad[np.arange(B), y]``), as in __getitem__
+        args = (a._a, _unwrap_index(index)) + (() if b is None else (_unwrap(b, "at"),))
         self._ufunc.at(*args)
 
 

@@ -4,6 +4,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -14,6 +15,17 @@ import tinygrad_opt.nn.functional as F
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GPU_NAMES = ("fakegpu", "cupy")   # conftest registers the stand-in as "gpu" (CuPy replaces it when asked)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """Copies of the backend tables and of the seed state, so that a test may register or
+    load backends and seed them, and leave no trace for the tests after it."""
+    for name in ("_backends", "_devices", "_by_type"):
+        monkeypatch.setattr(backend, name, dict(getattr(backend, name)))
+    for name in ("_host_rng", "_last_seed"):
+        monkeypatch.setattr(backend, name, getattr(backend, name))
+    return monkeypatch
 
 
 def run_python(code, **env):
@@ -45,6 +57,32 @@ def test_use_cupy_without_cupy_says_not_installed():
     with pytest.raises(backend.BackendError, match="CuPy is not installed"):
         backend.use("cupy")
     assert backend.current().name != "cupy"
+
+
+def stub_cupy(device_count):
+    """A module that passes for an installed CuPy: ``device_count`` is what its runtime reports
+    (a number, or an exception as CuPy raises when no CUDA driver or device is there)."""
+    def get_device_count():
+        if isinstance(device_count, Exception):
+            raise device_count
+        return device_count
+    cupy = types.ModuleType("cupy")
+    cupy.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
+    return cupy
+
+
+@pytest.mark.parametrize("device_count, reason", [
+    (RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected"), r"\(cudaErrorNoDevice: no CUDA"),
+    (0, r"\(0 devices\)"),
+], ids=["runtime-error", "zero-devices"])
+def test_use_cupy_without_a_gpu_says_no_gpu_is_visible(registry, device_count, reason):
+    registry.delitem(backend._backends, "cupy", raising=False)     # even where CuPy was loaded
+    registry.setitem(sys.modules, "cupy", stub_cupy(device_count))
+    default = backend.current()
+    expected = rf"^backend 'cupy': CuPy is installed but no GPU is visible {reason}"
+    with pytest.raises(backend.BackendError, match=expected):
+        backend.use("cupy")
+    assert backend.current() is default and "cupy" not in backend._backends
 
 
 def test_unknown_backend_name_is_a_clear_error():
@@ -168,6 +206,16 @@ def test_mixing_devices_in_nll_loss():
         F.nll_loss(logp.to("gpu"), Tensor([0, 1]))
 
 
+def test_index_tensor_on_another_device_names_getitem():
+    backend.use("numpy")
+    x = Tensor(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(RuntimeError, match=r"^getitem: expected both tensors on the same device, got cpu and gpu"):
+        x[Tensor([0, 1], device="gpu")]
+    with pytest.raises(RuntimeError, match=r"^getitem: expected both tensors on the same device, got gpu and cpu"):
+        x.to("gpu")[np.arange(2), Tensor([0, 2])]
+    np.testing.assert_array_equal(x.to("gpu")[np.arange(2), Tensor([0, 2], device="gpu")].numpy(), [1.0, 1.0])
+
+
 def test_linear_bias_on_another_device():
     backend.use("numpy")
     x, w = Tensor(np.ones((2, 3), dtype=np.float32)), Tensor(np.ones((4, 3), dtype=np.float32))
@@ -257,6 +305,28 @@ def test_manual_seed_same_init_on_every_backend():
         inits[name] = _init(123)
     for k in inits["numpy"]:
         np.testing.assert_array_equal(inits["numpy"][k], inits["fakegpu"][k])
+
+
+def seeded_backend(name, seeds):
+    """A backend whose own generator's seed function records its calls in ``seeds``."""
+    return backend.Backend(name, "gpu", None, (), to_host=None, from_host=None, seed=seeds.append)
+
+
+def test_a_backend_registered_after_manual_seed_is_seeded(registry):
+    """CuPy registers on first use, often after the script called manual_seed."""
+    tinygrad_opt.manual_seed(7)
+    seeds = []
+    backend.register(seeded_backend("seeded", seeds))
+    assert seeds == [7]
+    tinygrad_opt.manual_seed(8)                 # a later manual_seed reaches it too
+    assert seeds == [7, 8]
+
+
+def test_no_seed_for_a_backend_registered_before_any_manual_seed(registry):
+    registry.setattr(backend, "_last_seed", None)
+    seeds = []
+    backend.register(seeded_backend("seeded", seeds))
+    assert seeds == []
 
 
 def test_rng_state_round_trip():

@@ -94,6 +94,8 @@ def test_add_at_scatters_with_repeats():
     a = fakexp.zeros(3)
     fakexp.add.at(a, fakexp.asarray(np.array([0, 2, 0])), dev([1.0, 2.0, 3.0]))
     np.testing.assert_array_equal(a.get(), [4.0, 0.0, 2.0])
+    fakexp.add.at(a, (np.array([1, 1]),), dev([5.0, 6.0]))    # a host index array, as CuPy allows
+    np.testing.assert_array_equal(a.get(), [4.0, 11.0, 2.0])
 
 
 def test_in_place_ops_change_the_device_array():

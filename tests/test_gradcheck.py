@@ -113,6 +113,21 @@ def test_catches_a_term_that_does_not_depend_on_g():
         gradcheck(square_constant_when_g_vanishes, [leaf([0.5, -1.0, 2.0])])
 
 
+def test_output_gradients_come_from_the_outputs_own_backend(monkeypatch):
+    """With two backends for "gpu" (the stand-in, then CuPy on a GPU machine), gradcheck on
+    the first must build v and the zero gradient there, not on the one registered last."""
+    for table in ("_backends", "_devices", "_by_type"):     # copies, restored after the test
+        monkeypatch.setattr(backend, table, dict(getattr(backend, table)))
+
+    def refuse(host):
+        raise AssertionError("gradcheck built an array on the last backend registered for 'gpu'")
+    backend.register(backend.Backend("othergpu", "gpu", None, (), to_host=None, from_host=refuse))
+    backend.use("fakegpu")
+    x = leaf([[0.5, -1.0], [2.0, 0.25]])
+    assert backend.backend_of(x.data).name == "fakegpu"
+    assert gradcheck(lambda t: (t * t).sum(axis=1), [x]) is True
+
+
 # -- bad use of the tool ------------------------------------------------------------------------
 def test_rejects_float32_inputs():
     x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)

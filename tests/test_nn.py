@@ -124,6 +124,29 @@ def test_load_state_dict_errors():
     model.load_state_dict(missing, strict=False)                            # non-strict: partial load
 
 
+def test_load_state_dict_from_lists_and_numbers(device_backend):
+    """A state_dict read back from JSON holds nested lists (and numbers for 0-d entries)."""
+    model, fresh = nn.Linear(3, 2), nn.Linear(3, 2)
+    as_lists = {k: backend.to_numpy(v).tolist() for k, v in model.state_dict().items()}
+    fresh.load_state_dict(as_lists)
+    for name, p in fresh.named_parameters():
+        assert p.dtype == np.float32 and backend.backend_of(p.data).name == device_backend
+        np.testing.assert_array_equal(p.numpy(), dict(model.named_parameters())[name].numpy())
+    fresh.load_state_dict({**as_lists, "bias": Tensor([1.0, 2.0])})       # a Tensor works too
+    np.testing.assert_array_equal(fresh.bias.numpy(), [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"load_state_dict into Linear: bias: shape \(\) in the state_dict, "
+                                         r"\(2,\) in the model"):
+        fresh.load_state_dict({**as_lists, "bias": 0.5})
+
+
+@pytest.mark.parametrize("value, kind", [("abc", "str"), (None, "NoneType"), ([[1.0, 2.0], [3.0]], "list")])
+def test_load_state_dict_refuses_non_arrays_naming_the_key(value, kind):
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=rf"^load_state_dict into Linear: weight: expected an array, a Tensor "
+                                        rf"or a \(nested\) list of numbers, got {kind}"):
+        model.load_state_dict({**model.state_dict(), "weight": value})
+
+
 def test_module_to_device():
     backend.use("numpy")
     model = nn.MLP(4, 2, [3]).to("gpu")
@@ -269,6 +292,14 @@ def test_label_validation_names_op_and_problem(loss, op, target, error, text):
 def test_losses_reject_non_tensor_targets(loss, op):
     with pytest.raises(TypeError, match=rf"^{op}: expected tensors, got a numpy.ndarray; wrap it first"):
         loss(Tensor(np.zeros((2, 3), dtype=np.float32)), np.array([0, 1]))
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, y, r: nn.CrossEntropyLoss(r)(x, y)],
+                         ids=["cross_entropy", "CrossEntropyLoss"])
+def test_cross_entropy_reduction_error_names_cross_entropy(loss):
+    with pytest.raises(ValueError, match=r"^cross_entropy: reduction must be one of \('mean', 'sum', 'none'\), "
+                                         r"got 'avg'"):
+        loss(Tensor(np.zeros((2, 3), dtype=np.float32)), Tensor([0, 1]), "avg")
 
 
 def test_nll_loss_needs_2d_input():

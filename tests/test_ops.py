@@ -242,6 +242,36 @@ def test_reduction_axis_error(name):
         getattr(ops, name)(leaf(np.ones((2, 3))), 2)
 
 
+@st.composite
+def shape_and_axes(draw):
+    """A shape and a tuple of distinct axes of it (negative ones too, possibly empty)."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    return shape, draw(hnp.valid_tuple_axes(len(shape)))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@examples
+@given(shape_axes=shape_and_axes(), keepdims=st.booleans(), seed=seeds)
+def test_sum_mean_over_a_tuple_of_axes(device_backend, name, shape_axes, keepdims, seed):
+    op, reference = REDUCE[name]
+    shape, axes = shape_axes
+    a = uniform(seed, shape)
+    check(lambda t: op(t, axes, keepdims), [leaf(a)], reference(a, axis=axes, keepdims=keepdims))
+
+
+def test_reduction_axis_type_errors():
+    x = leaf(np.ones((2, 3)))
+    for name in ("max", "prod"):
+        with pytest.raises(TypeError, match=rf"^{name}: axis must be an int or None, got \(0, 1\)"):
+            getattr(ops, name)(x, (0, 1))
+    with pytest.raises(TypeError, match=r"^sum: axis must be an int, a tuple of ints or None, got \[0, 1\]"):
+        x.sum(axis=[0, 1])
+    with pytest.raises(ValueError, match=r"^mean: axis \(1, -1\) names one axis twice"):
+        x.mean(axis=(1, -1))
+    with pytest.raises(ValueError, match=r"^sum: axis 2 is out of range for a tensor of shape \(2, 3\)"):
+        x.sum(axis=(0, 2))
+
+
 # -- shape ops ------------------------------------------------------------------------------
 @st.composite
 def reshapes(draw):
@@ -350,6 +380,16 @@ def test_getitem_repeated_index_adds_up(device_backend):
     x = leaf(np.array([1.0, 2.0, 3.0]))
     x[Tensor(np.array([0, 2, 0, 0]))].sum().backward()
     np.testing.assert_array_equal(backend.to_numpy(x.grad), [3.0, 0.0, 1.0])
+
+
+def test_gather_with_a_host_row_index(device_backend):
+    """``logp[np.arange(B), y]``, as a hand-written NLL does: a host index array (CuPy copies
+    it to the device) next to a label tensor, or alone; forward and backward (add.at)."""
+    a = uniform(0, (4, 3))
+    y = np.array([2, 0, 2, 1])
+    rows = np.arange(4)
+    check(lambda t: t[rows, Tensor(y)], [leaf(a)], a[rows, y])
+    check(lambda t: t[rows, y], [leaf(a)], a[rows, y])
 
 
 def test_getitem_error():

@@ -340,7 +340,41 @@ def test_numpy_array_on_the_left():
 def test_python_numbers_with_integer_tensors():
     labels = Tensor(np.array([0, 1, 2]))
     assert (labels + 1).dtype == np.int64 and (2 * labels).dtype == np.int64
+    assert (labels - 1).dtype == np.int64 and (labels ** 2).dtype == np.int64
     np.testing.assert_array_equal((labels + 1).numpy(), [1, 2, 3])
+
+
+INT_WITH_FLOAT = {                    # PyTorch's results: the default float dtype, not float64
+    "t * 2.5": (lambda t: t * 2.5, [2.5, 5.0, 7.5]),
+    "2.5 * t": (lambda t: 2.5 * t, [2.5, 5.0, 7.5]),
+    "t + 0.5": (lambda t: t + 0.5, [1.5, 2.5, 3.5]),
+    "1.5 - t": (lambda t: 1.5 - t, [0.5, -0.5, -1.5]),
+    "t / 2": (lambda t: t / 2, [0.5, 1.0, 1.5]),
+    "6 / t": (lambda t: 6 / t, [6.0, 3.0, 2.0]),
+    "t / t": (lambda t: t / t, [1.0, 1.0, 1.0]),
+    "t ** 0.5": (lambda t: t ** 0.5, [1.0, 2 ** 0.5, 3 ** 0.5]),
+}
+
+
+@pytest.mark.parametrize("expr", sorted(INT_WITH_FLOAT))
+@pytest.mark.parametrize("default", [np.float32, np.float64])
+def test_integer_tensors_with_floats_give_the_default_float_dtype(device_backend, expr, default):
+    backend.set_default_dtype(default)
+    f, expected = INT_WITH_FLOAT[expr]
+    out = f(Tensor([1, 2, 3]))
+    assert out.dtype == default
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+
+
+def test_integer_tensor_with_a_float_tensor_takes_the_float_dtype(device_backend):
+    labels = Tensor([1, 2])
+    for floats in (Tensor([0.5, 0.5]), Tensor(np.array([0.5, 0.5]))):     # float32, float64
+        for out in (labels * floats, floats + labels, labels / floats, floats - labels):
+            assert out.dtype == floats.dtype
+    w = Tensor([0.5, 0.5], requires_grad=True)
+    (labels * w).sum().backward()                          # a gradient only for the float side
+    assert w.grad.dtype == np.float32
+    np.testing.assert_array_equal(backend.to_numpy(w.grad), [1.0, 2.0])
 
 
 def test_pow_needs_a_number_exponent():

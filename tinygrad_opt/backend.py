@@ -53,17 +53,22 @@ _by_type = {numpy.ndarray: NUMPY}   # exact array type -> Backend (fast path of 
 _default = None                     # chosen on first use, so the env var can be set after import
 _default_dtype = numpy.dtype(numpy.float32)
 _host_rng = numpy.random.default_rng()
+_last_seed = None                   # manual_seed's argument, for backends registered after it
 
 
 def register(backend):
     """Make ``backend`` known by name and as the backend of its device.
 
     CuPy registers itself on first use; tests register a stand-in GPU backend this way.
+    A backend registered after ``manual_seed(s)`` is seeded with ``s`` here: CuPy often
+    loads only when the first tensor goes to the GPU, after the script has seeded.
     """
     _backends[backend.name] = backend
     _devices[backend.device] = backend
     for t in backend.array_types:
         _by_type[t] = backend
+    if backend.seed is not None and _last_seed is not None:
+        backend.seed(_last_seed)
 
 
 def _load_cupy():
@@ -162,9 +167,11 @@ def get_default_dtype():
 
 
 def manual_seed(seed):
-    """Seed the host generator used for initialisation and sampling, and each backend's own."""
-    global _host_rng
+    """Seed the host generator used for initialisation and sampling, and each backend's own
+    (a backend registered later, such as CuPy on first use, gets the same seed then)."""
+    global _host_rng, _last_seed
     _host_rng = numpy.random.default_rng(seed)
+    _last_seed = seed
     for b in _backends.values():
         if b.seed is not None:
             b.seed(seed)

@@ -89,7 +89,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, it returned {type(out).__name__}")
     v_host = numpy.random.default_rng(seed).standard_normal(out.shape)
-    v = Tensor(v_host, dtype=out.dtype, device=out.device)
+    # the output's own backend, not device=out.device: that names whichever backend was
+    # registered last for "gpu", which need not be the one fn computed on
+    home = backend.backend_of(out.data)
+    v = home.from_host(v_host.astype(out.dtype))
 
     analytic = _analytic(fn, leaves, v)
     for i in checked:
@@ -106,7 +109,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
                 f"Check the backward of the ops in fn for this input: a missing factor of g, "
                 f"a wrong sign, or a sum over the wrong axis are the usual causes")
 
-    zero = _analytic(fn, leaves, Tensor(numpy.zeros(out.shape), dtype=out.dtype, device=out.device))
+    zero = _analytic(fn, leaves, home.from_host(numpy.zeros(out.shape, dtype=out.dtype)))
     for i in checked:
         if numpy.abs(zero[i]).max(initial=0) > 0:
             j = numpy.unravel_index(numpy.abs(zero[i]).argmax(), zero[i].shape)

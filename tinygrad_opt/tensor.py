@@ -413,7 +413,8 @@ def make_result(data, parents, backward, op):
 
 def as_tensor(value, like):
     """``value`` as a tensor; a Python number takes the dtype of ``like`` when that is a float,
-    or when both are integers (``labels + 1`` stays int64); else the default float dtype."""
+    or when both are integers (``labels + 1`` stays int64); else the default float dtype
+    (``Tensor([1, 2]) * 2.5`` is float32: the arithmetic ops then convert the integer tensor)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):

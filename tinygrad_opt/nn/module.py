@@ -5,6 +5,8 @@ A module's parameters are found by walking its attributes in the order they were
 ``named_parameters()`` gives PyTorch's dotted names (``main.0.weight``) in definition
 order, the same order on every run, which optimizers and checkpoints rely on.
 """
+import numpy
+
 from .. import backend
 from ..tensor import Tensor
 
@@ -19,6 +21,26 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+def _as_array(module, name, value):
+    """A state_dict entry as an array of some backend: a Tensor gives its data, an array
+    stays as it is, a list or a number becomes a host (NumPy) array; anything else is refused."""
+    if isinstance(value, Tensor):
+        return value.data
+    try:
+        backend.backend_of(value)
+        return value
+    except TypeError:     # not an array of any backend
+        pass
+    try:
+        host = numpy.asarray(value)
+    except ValueError:    # a ragged nested list
+        host = None
+    if host is None or host.dtype.kind not in "biuf":
+        raise TypeError(f"load_state_dict into {type(module).__name__}: {name}: expected an array, "
+                        f"a Tensor or a (nested) list of numbers, got {type(value).__name__}")
+    return host
 
 
 class Module:
@@ -104,7 +126,8 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays into the parameters, checking names and shapes first.
 
-        Arrays may come from any backend; each is moved to its parameter's backend and
+        Arrays may come from any backend, and Tensors and nested lists of numbers (a
+        state_dict read from JSON) work too; each is moved to its parameter's backend and
         dtype. With ``strict`` (default) missing and unexpected names are errors.
         """
         params = dict(self.named_parameters())
@@ -115,17 +138,17 @@ class Module:
             problems.append(f"missing keys {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
-        for name, value in state_dict.items():
-            if name in params and tuple(value.shape) != params[name].shape:
+        arrays = {name: _as_array(self, name, value) for name, value in state_dict.items() if name in params}
+        for name, value in arrays.items():
+            if tuple(value.shape) != params[name].shape:
                 problems.append(f"{name}: shape {tuple(value.shape)} in the state_dict, "
                                 f"{params[name].shape} in the model")
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for name, value in state_dict.items():
-            if name in params:
-                p = params[name]
-                host = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
-                p.data = backend.backend_of(p.data).from_host(host.astype(p.dtype, copy=True))
+        for name, value in arrays.items():
+            p = params[name]
+            host = backend.to_numpy(value)
+            p.data = backend.backend_of(p.data).from_host(host.astype(p.dtype, copy=True))
 
     # -- printing, in PyTorch's format -------------------------------------------------------
     def extra_repr(self):

@@ -6,11 +6,16 @@ broadcast: ``backward`` returns gradients of the *broadcast* shape and the engin
 back to each input's shape (``tensor.unbroadcast``), so no op here has to.
 A gradient that nobody needs is not computed (``None``).
 """
-from ..tensor import as_tensor, make_result, same_device
+from ..backend import get_default_dtype
+from ..tensor import Tensor, as_tensor, make_result, same_device
 
 
 def _operands(a, b, op):
-    """Both operands as tensors on one device; a Python number takes the other's dtype."""
+    """Both operands as tensors on one device; a Python number takes the other's dtype.
+
+    An integer operand meeting a float one is converted to the float's dtype first, as in
+    PyTorch: NumPy alone would turn int64 * float32 into float64.
+    """
     if not hasattr(a, "_parents"):
         a = as_tensor(a, like=b)
     b = as_tensor(b, like=a)
@@ -20,6 +25,10 @@ def _operands(a, b, op):
         if m != n and m != 1 and n != 1:
             raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
                              f"the right, each pair of axes must be equal or contain a 1")
+    if a.dtype.kind == "f" and b.dtype.kind != "f":
+        b = Tensor._wrap(b.data.astype(a.dtype))    # integers never need grad: no graph is lost
+    elif b.dtype.kind == "f" and a.dtype.kind != "f":
+        a = Tensor._wrap(a.data.astype(b.dtype))
     return a, b
 
 
@@ -55,6 +64,8 @@ def div(a, b):
     """out = a / b.    dout/da = 1/b, dout/db = -a/b^2 = -out/b."""
     a, b = _operands(a, b, "div")
     out = a.data / b.data
+    if a.dtype.kind != "f":     # integer / integer: the default float dtype, as in PyTorch (NumPy: float64)
+        out = out.astype(get_default_dtype())
 
     def backward(g):
         ga = g / b.data if a.requires_grad else None
@@ -82,4 +93,7 @@ def pow(a, exponent):
         if exponent == 0:   # a^0 = 1 is constant; 0 * a^(-1) would give nan at a = 0
             return (g * 0,)
         return (g * exponent * a.data ** (exponent - 1),)
-    return make_result(a.data ** exponent, (a,), backward, "pow")
+    out = a.data ** exponent
+    if a.dtype.kind != "f" and isinstance(exponent, float):   # integers ** 0.5: the default float dtype
+        out = out.astype(get_default_dtype())
+    return make_result(out, (a,), backward, "pow")

@@ -5,7 +5,8 @@ from ..tensor import make_result, same_device
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(op, reduction):
+def check_reduction(op, reduction):
+    """``reduction`` must be "mean", "sum" or "none"; ``op`` is the name the error gives."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
@@ -38,7 +39,7 @@ def nll_loss(logp, target, reduction="mean"):
     mean). Paired with ``log_softmax`` this is cross-entropy; the two fused backwards give
     the familiar softmax - onehot(target).
     """
-    _check_reduction("nll_loss", reduction)
+    check_reduction("nll_loss", reduction)
     check_labels("nll_loss", logp, target)
     xp = get_array_module(logp.data)
     rows = xp.arange(logp.shape[0])
@@ -62,7 +63,7 @@ def mse_loss(input, target, reduction="mean"):
     with n the number of elements for the mean (1 for the sum). Shapes must match exactly:
     a (B, 1) prediction against a (B,) target would silently broadcast to (B, B).
     """
-    _check_reduction("mse_loss", reduction)
+    check_reduction("mse_loss", reduction)
     same_device("mse_loss", input, target)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ; "

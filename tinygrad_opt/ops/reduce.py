@@ -1,21 +1,41 @@
-"""Reductions: sum, mean, max, prod over one axis (or all), with or without ``keepdims``.
+"""Reductions: sum, mean, max, prod over one axis (or all), with or without ``keepdims``;
+sum and mean also over a tuple of axes.
 
 A reduction's gradient has the input's shape: every input element that fed an output
 element receives that output's gradient ``g`` (times the local derivative). To line ``g``
-up with the input we first put the reduced axis back (``keepdims``), then broadcast.
+up with the input we first put the reduced axes back (``keepdims``), then broadcast.
 """
+import math
+import numbers
+
 from ..backend import get_array_module
 from ..tensor import make_result
 
 
-def _check_axis(op, a, axis):
-    if axis is not None and not (isinstance(axis, int) and -a.ndim <= axis < a.ndim):
+def _check_axis(op, a, axis, tuple_ok=False):
+    """Raise a clear error unless ``axis`` is None, an int in [-ndim, ndim), or, where
+    ``tuple_ok`` (sum and mean), a tuple of such ints naming distinct axes."""
+    if axis is None:
+        return
+    if tuple_ok and isinstance(axis, tuple):
+        for ax in axis:
+            _check_axis(op, a, ax)
+        if len({ax % a.ndim for ax in axis}) != len(axis):
+            raise ValueError(f"{op}: axis {axis} names one axis twice (tensor of shape {a.shape})")
+        return
+    if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        allowed = "an int, a tuple of ints" if tuple_ok else "an int"
+        raise TypeError(f"{op}: axis must be {allowed} or None, got {axis!r}")
+    if not -a.ndim <= axis < a.ndim:
         raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {a.shape} "
                          f"(use an int in [{-a.ndim}, {a.ndim}) or None)")
 
 
 def _expand(g, a, axis, keepdims):
-    """``g`` reshaped so it broadcasts against ``a``: the reduced axis put back as size 1."""
+    """``g`` reshaped so it broadcasts against ``a``: each reduced axis put back as size 1.
+
+    (``expand_dims`` takes one axis or a tuple; negative axes count from the end of ``a``.)
+    """
     if axis is None:
         return g.reshape((1,) * a.ndim)
     return g if keepdims else get_array_module(g).expand_dims(g, axis)
@@ -23,7 +43,7 @@ def _expand(g, a, axis, keepdims):
 
 def sum(a, axis=None, keepdims=False):
     """out = sum_i a_i.    dout/da_i = 1: each element receives g."""
-    _check_axis("sum", a, axis)
+    _check_axis("sum", a, axis, tuple_ok=True)
     xp = get_array_module(a.data)
 
     def backward(g):
@@ -33,9 +53,12 @@ def sum(a, axis=None, keepdims=False):
 
 def mean(a, axis=None, keepdims=False):
     """out = (1/n) sum_i a_i over the n reduced elements.    dout/da_i = 1/n."""
-    _check_axis("mean", a, axis)
+    _check_axis("mean", a, axis, tuple_ok=True)
     xp = get_array_module(a.data)
-    n = a.data.size if axis is None else a.shape[axis]
+    if axis is None:
+        n = a.data.size
+    else:
+        n = math.prod(a.shape[ax] for ax in axis) if isinstance(axis, tuple) else a.shape[axis]
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, axis, keepdims) / n, a.shape),)

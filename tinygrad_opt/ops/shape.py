@@ -4,7 +4,7 @@ Their backward moves the gradient back the same way: reshape it to the old shape
 transpose it back, or put it back at the indexed positions.
 """
 from ..backend import get_array_module
-from ..tensor import make_result
+from ..tensor import Tensor, make_result, same_device
 
 
 def reshape(a, shape):
@@ -38,7 +38,10 @@ def permute(a, dims):
 
 
 def transpose(a, dim0=-2, dim1=-1):
-    """out = a with axes dim0 and dim1 swapped (PyTorch's ``transpose``). Swapping is its own inverse."""
+    """out = a with axes dim0 and dim1 swapped (PyTorch's ``transpose``).
+
+    dL/da = g with dim0 and dim1 swapped back: a swap is its own inverse.
+    """
     for d in (dim0, dim1):
         if not -a.ndim <= d < a.ndim:
             raise ValueError(f"transpose: axis {d} is out of range for shape {a.shape}")
@@ -61,9 +64,15 @@ def getitem(a, index):
     pick one element several times (``a[[0, 0]]``); then the contributions must add up,
     which ``xp.add.at`` does and plain assignment ``grad[index] = g`` would not.
     """
+    # an index tensor must live on the data's device; host arrays and lists may index
+    # either device (CuPy copies them over)
+    parts = index if isinstance(index, tuple) else (index,)
+    for i in parts:
+        if isinstance(i, Tensor):
+            same_device("getitem", a, i)
     if isinstance(index, tuple):
-        index = tuple(i.data if hasattr(i, "_parents") else i for i in index)
-    elif hasattr(index, "_parents"):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    elif isinstance(index, Tensor):
         index = index.data
     xp = get_array_module(a.data)
     try:
