@@ -56,23 +56,78 @@ def test_classes_are_their_functions_for_each_group():
     assert S.linear_lr(100, 1.0, 0.1, 1.0, 10) == 1.0 and math.isclose(S.exponential_lr(2, 4.0, 0.5), 1.0)
 
 
-def test_scheduler_state_dict_round_trip():
+SCHEDULERS = [
+    (S.StepLR, dict(step_size=3, gamma=0.5)),
+    (S.MultiStepLR, dict(milestones=[2, 5, 6], gamma=0.5)),
+    (S.ExponentialLR, dict(gamma=0.8)),
+    (S.CosineAnnealingLR, dict(T_max=7, eta_min=0.01)),
+    (S.LinearLR, dict(start_factor=0.25, total_iters=6)),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", SCHEDULERS, ids=[c.__name__ for c, _ in SCHEDULERS])
+def test_scheduler_state_dict_round_trip(cls, kwargs):
     opt = _opt(0.1)
-    sched = S.StepLR(opt, step_size=3, gamma=0.5)
+    sched = cls(opt, **kwargs)
     for _ in range(4):
         sched.step()
     saved = sched.state_dict()
     assert saved["last_epoch"] == 4 and saved["base_lrs"] == [0.1] and "optimizer" not in saved
     opt2 = _opt(0.1)
-    sched2 = S.StepLR(opt2, step_size=3, gamma=0.5)
+    sched2 = cls(opt2, **kwargs)
     sched2.load_state_dict(saved)
-    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == pytest.approx(0.05)
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == cls(_opt(0.1), **kwargs).lr_at(4, 0.1)
     for _ in range(5):
         sched.step()
         sched2.step()
         assert sched2.get_last_lr() == sched.get_last_lr()
     with pytest.raises(ValueError, match="keys"):
         sched2.load_state_dict({"last_epoch": 1})
+
+
+def _sgd_run(with_scheduler, steps=3):
+    """An SGD + momentum run of a few steps, optionally under a StepLR; returns (opt, sched)."""
+    opt = optim.SGD([{"params": [Tensor(np.ones(2), requires_grad=True)]} for _ in range(2)], lr=0.1, momentum=0.9)
+    sched = S.StepLR(opt, step_size=2, gamma=0.5) if with_scheduler else None
+    for _ in range(steps):
+        for group in opt.param_groups:
+            group["params"][0].grad = np.full(2, 0.5)
+        opt.step()
+        if sched:
+            sched.step()
+    return opt, sched
+
+
+def test_optimizer_saved_with_a_scheduler_loads_before_its_scheduler_is_made():
+    """PyTorch's usual order: build the optimizer, load its state, then build the scheduler.
+    The saved groups carry the scheduler's 'initial_lr'; the fresh optimizer's do not yet."""
+    opt, sched = _sgd_run(with_scheduler=True)
+    saved, saved_sched = opt.state_dict(), sched.state_dict()
+    assert all("initial_lr" in g for g in saved["param_groups"])
+    fresh = _opt(0.1, groups=2)
+    fresh.load_state_dict(saved)
+    assert [g["lr"] for g in fresh.param_groups] == [g["lr"] for g in opt.param_groups]
+    assert [g["initial_lr"] for g in fresh.param_groups] == [0.1, 0.1]
+    sched2 = S.StepLR(fresh, step_size=2, gamma=0.5)       # base_lrs from the loaded initial_lr
+    assert sched2.base_lrs == sched.base_lrs
+    sched2.load_state_dict(saved_sched)
+    assert sched2.get_last_lr() == sched.get_last_lr()
+    with pytest.raises(ValueError, match=r"options \['dampening', 'lr', 'maximize'"):
+        fresh.load_state_dict({**saved, "param_groups": [{k: v for k, v in g.items() if k != "momentum"}
+                                                         for g in saved["param_groups"]]})
+
+
+def test_optimizer_saved_without_a_scheduler_loads_into_one_that_has_one():
+    opt, _ = _sgd_run(with_scheduler=False)
+    saved = opt.state_dict()
+    assert not any("initial_lr" in g for g in saved["param_groups"])
+    fresh = _opt(0.1, groups=2)
+    sched = S.StepLR(fresh, step_size=2, gamma=0.5)
+    fresh.load_state_dict(saved)
+    assert [g["initial_lr"] for g in fresh.param_groups] == [0.1, 0.1]    # the scheduler's record is kept
+    assert fresh.param_groups[0]["momentum"] == 0.9
+    sched.step()
+    assert sched.get_last_lr() == [0.1, 0.1]
 
 
 def test_reduce_on_plateau():

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from tinygrad_opt import Tensor, backend, optim
@@ -17,8 +17,8 @@ from tinygrad_opt import Tensor, backend, optim
 def ref_sgd(x, g, s, t, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
     g = -g if maximize else g
     g = g + weight_decay * x
-    if momentum:
-        s["b"] = g if t == 1 else momentum * s["b"] + (1 - dampening) * g
+    if momentum:      # b_1 = g on the first step with momentum (t = 1 unless switched on later)
+        s["b"] = g if "b" not in s else momentum * s["b"] + (1 - dampening) * g
         g = g + momentum * s["b"] if nesterov else s["b"]
     return x - lr * g
 
@@ -162,7 +162,38 @@ def test_matches_published_algorithm_for_100_steps(cls, ref_rule, hp, device_bac
     got, want = _run(cls, ref_rule, hp)
     for g, w in zip(got, want):
         assert np.isfinite(w).all()
-        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12 * np.abs(w).max())
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=0)       # measured: <= 3e-15 relative
+
+
+# Options switched on mid-run (PyTorch allows editing param_groups): the buffer the option needs
+# is created on first use. The references start it the same way: zeros (s.get(..., 0.0)), SGD's b = g.
+SWITCHED_ON = [
+    (optim.SGD, ref_sgd, dict(lr=0.05), dict(momentum=0.9)),
+    (optim.SGD, ref_sgd, dict(lr=0.05), dict(momentum=0.9, dampening=0.3)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01), dict(centered=True)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01), dict(momentum=0.5)),
+    (optim.Adam, ref_adam, dict(lr=0.01), dict(amsgrad=True)),
+    (optim.AdamW, ref_adamw, dict(lr=0.01), dict(amsgrad=True)),
+]
+
+
+@pytest.mark.parametrize("cls, ref_rule, before, after", SWITCHED_ON,
+                         ids=[f"{c.__name__}-{'-'.join(a)}" for c, _, _, a in SWITCHED_ON])
+def test_option_switched_on_mid_run_creates_its_buffer(cls, ref_rule, before, after, device_backend):
+    x0, grad = _problem(steps=10)
+    params = [Tensor(x.copy(), requires_grad=True) for x in x0]
+    opt = cls(params, **before)
+    ref, ref_state = [x.copy() for x in x0], [{} for _ in x0]
+    for t in range(1, 11):
+        hp = before if t <= 5 else {**before, **after}
+        opt.param_groups[0].update(hp)
+        for i, p in enumerate(params):
+            p.grad = backend.backend_of(p.data).from_host(grad(i, p.numpy(), t))
+        opt.step()
+        for i in range(len(ref)):
+            ref[i] = ref_rule(ref[i], grad(i, ref[i], t), ref_state[i], t, **hp)
+    for p, w in zip(params, ref):
+        np.testing.assert_allclose(p.numpy(), w, rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
@@ -178,11 +209,22 @@ def test_float32_parameters_stay_float32(cls):
 ALL = [optim.SGD, optim.RMSprop, optim.Adagrad, optim.Adadelta, optim.Adam, optim.AdamW, optim.Adamax, optim.NAdam]
 
 
-@pytest.mark.parametrize("cls", ALL)
-def test_update_in_place_grad_untouched_none_skipped(cls, device_backend):
+# every branch that could write into the gradient: negation, weight decay, b_1 = g, amsgrad, centered
+GRAD_CASES = ([(cls, {}) for cls in ALL] + [(cls, dict(maximize=True, weight_decay=0.1)) for cls in ALL] + [
+    (optim.SGD, dict(momentum=0.9)), (optim.SGD, dict(momentum=0.9, nesterov=True, weight_decay=0.1)),
+    (optim.SGD, dict(momentum=0.9, dampening=0.5, maximize=True)),
+    (optim.Adam, dict(amsgrad=True)), (optim.AdamW, dict(amsgrad=True, maximize=True)),
+    (optim.RMSprop, dict(centered=True, momentum=0.5)),
+    (optim.RMSprop, dict(centered=True, momentum=0.5, maximize=True, weight_decay=0.1)),
+])
+
+
+@pytest.mark.parametrize("cls, hp", GRAD_CASES,
+                         ids=[f"{c.__name__}-{'-'.join(h) or 'defaults'}" for c, h in GRAD_CASES])
+def test_update_in_place_grad_untouched_none_skipped(cls, hp, device_backend):
     a = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
     b = Tensor(np.array([0.5, 0.5]), requires_grad=True)
-    opt = cls([a, b], lr=0.1) if cls is not optim.SGD else cls([a, b], lr=0.1, momentum=0.9)
+    opt = cls([a, b], lr=0.1, **hp)
     data_a, data_b = a.data, b.data
     b_before = b.numpy().copy()
     loss = (a * a).sum()
@@ -196,8 +238,10 @@ def test_update_in_place_grad_untouched_none_skipped(cls, device_backend):
     np.testing.assert_array_equal(b.numpy(), b_before)                 # grad None: skipped
     assert opt.state[a]["step"] == 1 and b not in opt.state
     b.grad = backend.backend_of(b.data).from_host(np.ones(2))
-    opt.step()
+    opt.step()                                                         # step 2: the carried buffers
     assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 1      # counts are per parameter
+    np.testing.assert_array_equal(backend.to_numpy(a.grad), backend.to_numpy(grad_before))
+    np.testing.assert_array_equal(backend.to_numpy(b.grad), np.ones(2))
 
 
 def test_zero_grad_and_closure():
@@ -220,49 +264,57 @@ def test_zero_grad_and_closure():
 
 
 # -- properties ---------------------------------------------------------------------------------
+# On each backend (the device_backend fixture): it only switches the default backend, so sharing
+# it between Hypothesis examples is fine -- hence the suppressed function_scoped_fixture check.
 finite = st.floats(-10, 10, allow_nan=False)
 vectors = arrays(np.float64, st.integers(1, 6), elements=finite)
+on_each_backend = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@settings(max_examples=25, deadline=None)
+def _device(host, like):
+    """``host`` (a NumPy array) on the backend of the tensor ``like``, as a gradient must be."""
+    return backend.backend_of(like.data).from_host(host)
+
+
+@settings(on_each_backend, max_examples=25)
 @given(st.sampled_from(ALL), vectors, st.data())
-def test_lr_zero_leaves_parameters_unchanged(cls, x, data):
+def test_lr_zero_leaves_parameters_unchanged(device_backend, cls, x, data):
     g = data.draw(arrays(np.float64, x.shape, elements=finite))
     p = Tensor(x.copy(), requires_grad=True)
     opt = cls([p], lr=0.0, weight_decay=0.0)
     for _ in range(3):
-        p.grad = g
+        p.grad = _device(g, p)
         opt.step()
     np.testing.assert_array_equal(p.numpy(), x)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(on_each_backend, max_examples=25)
 @given(vectors, st.floats(0, 0.99), st.booleans())
-def test_zero_gradient_leaves_sgd_unchanged(x, momentum, nesterov):
+def test_zero_gradient_leaves_sgd_unchanged(device_backend, x, momentum, nesterov):
     p = Tensor(x.copy(), requires_grad=True)
     opt = optim.SGD([p], lr=0.1, momentum=momentum, nesterov=nesterov and momentum > 0)
     for _ in range(3):
-        p.grad = np.zeros_like(x)
+        p.grad = _device(np.zeros_like(x), p)
         opt.step()
     np.testing.assert_array_equal(p.numpy(), x)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(on_each_backend, max_examples=25)
 @given(vectors, st.data(), st.floats(1e-4, 1e-1))
-def test_adam_first_step_moves_each_coordinate_by_about_lr(x, data, lr):
+def test_adam_first_step_moves_each_coordinate_by_about_lr(device_backend, x, data, lr):
     magnitudes = data.draw(arrays(np.float64, x.shape, elements=st.floats(1e-3, 1e3)))
     signs = data.draw(arrays(np.float64, x.shape, elements=st.sampled_from([-1.0, 1.0])))
     p = Tensor(x.copy(), requires_grad=True)
     opt = optim.Adam([p], lr=lr)
-    p.grad = magnitudes * signs
+    p.grad = _device(magnitudes * signs, p)
     opt.step()
     # m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps), lr to within eps / |g| <= 1e-5
     np.testing.assert_allclose(x - p.numpy(), lr * signs, rtol=1e-4)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(on_each_backend, max_examples=15)
 @given(st.sampled_from(ALL), st.floats(1e-3, 0.5), st.floats(1e-3, 0.5))
-def test_param_groups_with_different_lr_are_separate_optimizers(cls, lr1, lr2):
+def test_param_groups_with_different_lr_are_separate_optimizers(device_backend, cls, lr1, lr2):
     x0, grad = _problem(steps=5)
     grouped = [Tensor(x.copy(), requires_grad=True) for x in x0]
     alone = [Tensor(x.copy(), requires_grad=True) for x in x0]
@@ -270,8 +322,8 @@ def test_param_groups_with_different_lr_are_separate_optimizers(cls, lr1, lr2):
     separate = [cls([alone[0]], lr=lr1), cls([alone[1]], lr=lr2)]
     for t in range(1, 6):
         for i in range(2):
-            grouped[i].grad = grad(i, grouped[i].numpy(), t)
-            alone[i].grad = grad(i, alone[i].numpy(), t)
+            grouped[i].grad = _device(grad(i, grouped[i].numpy(), t), grouped[i])
+            alone[i].grad = _device(grad(i, alone[i].numpy(), t), alone[i])
         opt.step()
         for o in separate:
             o.step()
@@ -287,7 +339,7 @@ SENSIBLE = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.05, momentum=0.9, n
 
 
 @pytest.mark.parametrize("cls, hp", SENSIBLE, ids=[c.__name__ for c, _ in SENSIBLE])
-def test_reaches_minimum_of_convex_quadratic(cls, hp):
+def test_reaches_minimum_of_convex_quadratic(cls, hp, device_backend):
     a, c = np.array([1.0, 2.0, 4.0]), np.array([1.0, -2.0, 0.5])
     x = Tensor(np.zeros(3), requires_grad=True)
     opt = cls([x], **hp)
@@ -365,11 +417,44 @@ def test_load_state_dict_errors_name_the_problem():
         optim.Adam([w, b]).load_state_dict({"state": {5: sd["state"][0]}, "param_groups": sd["param_groups"]})
     with pytest.raises(ValueError, match="options"):
         optim.SGD([w, b], lr=0.1).load_state_dict(sd)
+    renamed = {"state": sd["state"], "param_groups": [{**g, "beta": g["betas"]} for g in sd["param_groups"]]}
+    with pytest.raises(ValueError, match=r"param_groups\[0\] has options \['amsgrad', 'beta', 'betas'"):
+        optim.Adam([w, b]).load_state_dict(renamed)          # an unknown option is still an error
+
+
+@pytest.mark.parametrize("cls, option", [(optim.SGD, "momentum"), (optim.RMSprop, "centered"),
+                                         (optim.RMSprop, "momentum"), (optim.Adam, "amsgrad")])
+def test_load_state_dict_with_an_option_switched_on_or_off_mid_run(cls, option):
+    """A buffer only an option needs may be missing (switched on, not used yet) or extra (switched off)."""
+    on = 0.5 if option == "momentum" else True
+    w, v = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    opt = cls([w, v], lr=0.1)
+    w.grad, v.grad = np.ones(3), np.ones(2)
+    opt.step()
+    opt.param_groups[0][option] = on
+    v.grad = None
+    opt.step()                               # w made its buffer, v did not take a step: it has none
+    sd = opt.state_dict()
+    buffer = {"momentum": "momentum_buffer", "centered": "grad_avg", "amsgrad": "max_exp_avg_sq"}[option]
+    assert buffer in sd["state"][0] and buffer not in sd["state"][1]
+    fresh = cls([Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)], lr=0.1)
+    fresh.load_state_dict(sd)
+    assert fresh.param_groups[0][option] == on
+    opt.param_groups[0][option] = 0.0 if option == "momentum" else False
+    fresh.load_state_dict(opt.state_dict())       # switched off: the buffer stays in the state
+    assert buffer in fresh.state[fresh.param_groups[0]["params"][0]]
 
 
 # -- validation ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls, kwargs, message", [
     (optim.SGD, dict(lr=-0.1), r"SGD: invalid learning rate lr: -0.1 \(must be >= 0\)"),
+    (optim.SGD, dict(lr=math.inf), r"SGD: invalid learning rate lr: inf \(must be a finite number >= 0\)"),
+    (optim.Adam, dict(lr=math.nan), r"Adam: invalid learning rate lr: nan \(must be a finite number"),
+    (optim.RMSprop, dict(eps=math.inf), r"RMSprop: invalid eps: inf \(must be a finite number"),
+    (optim.NAdam, dict(eps=math.nan), r"NAdam: invalid eps: nan"),
+    (optim.AdamW, dict(weight_decay=math.inf), r"AdamW: invalid weight_decay: inf"),
+    (optim.SGD, dict(lr=0.1, weight_decay=math.nan), r"SGD: invalid weight_decay: nan"),
+    (optim.Adagrad, dict(weight_decay=-math.inf), r"Adagrad: invalid weight_decay: -inf"),
     (optim.Adam, dict(betas=(0.9, 1.0)), r"Adam: invalid beta parameter at index 1: 1.0 \(each beta must be in \[0, 1\)\)"),
     (optim.AdamW, dict(betas=(-0.1, 0.9)), r"AdamW: invalid beta parameter at index 0: -0.1"),
     (optim.RMSprop, dict(eps=-1e-8), r"RMSprop: invalid eps: -1e-08"),
@@ -378,12 +463,12 @@ def test_load_state_dict_errors_name_the_problem():
     (optim.NAdam, dict(momentum_decay=-1), r"NAdam: invalid momentum_decay: -1"),
     (optim.SGD, dict(lr=0.1, nesterov=True), r"SGD: Nesterov momentum needs momentum > 0"),
 ])
-def test_invalid_hyperparameters(cls, kwargs, message):
+def test_invalid_hyperparameters(cls, kwargs, message, device_backend):
     with pytest.raises(ValueError, match=message):
         cls([Tensor(np.ones(2), requires_grad=True)], **kwargs)
 
 
-def test_invalid_parameter_lists():
+def test_invalid_parameter_lists(device_backend):
     p, q = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match="SGD: got an empty parameter list"):
         optim.SGD([], lr=0.1)
@@ -391,8 +476,10 @@ def test_invalid_parameter_lists():
         optim.SGD([p, q, p], lr=0.1)
     with pytest.raises(ValueError, match=r"param_groups\[0\]\['params'\]\[1\] and param_groups\[1\]\['params'\]\[0\]"):
         optim.Adam([{"params": [p, q]}, {"params": [q]}])
-    with pytest.raises(TypeError, match=r"SGD: params\[1\] is a numpy.ndarray; optimizers take Tensors"):
+    with pytest.raises(TypeError, match=r"SGD: params\[1\] is a numpy.ndarray \(array\(\[1., 1.\]\)\); optimizers take"):
         optim.SGD([p, np.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match=r"params\[0\] is a list \(\[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11\.\.\.\);"):
+        optim.SGD([list(range(100))], lr=0.1)     # the value, on one line, cut to 40 characters
     with pytest.raises(TypeError, match="single Tensor"):
         optim.Adam(p)
     with pytest.raises(ValueError, match=r"Adam param_groups\[1\]: invalid learning rate lr: -1"):

@@ -9,7 +9,7 @@ from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative, check_unit_interval
 
 
-def adadelta_update(param, grad, state, buf, *, lr, rho, eps, weight_decay, maximize):
+def adadelta_update(param, grad, state, buf, buf2, *, lr, rho, eps, weight_decay, maximize):
     """One Adadelta step on one parameter's array ``param``, in place (PyTorch's algorithm).
 
         g_t = +-grad f(theta_{t-1}) (- when maximize) + lambda theta_{t-1}
@@ -17,6 +17,8 @@ def adadelta_update(param, grad, state, buf, *, lr, rho, eps, weight_decay, maxi
         dx_t = sqrt(u_{t-1} + eps) / sqrt(v_t + eps) * g_t        the step, in parameter units
         u_t = rho u_{t-1} + (1 - rho) dx_t^2                      running mean of dx^2
         theta_t = theta_{t-1} - gamma dx_t
+
+    ``buf``, ``buf2``: two work arrays shaped like ``param`` (dx_t needs both roots at once).
     """
     xp = get_array_module(param)
     state["step"] += 1
@@ -29,13 +31,17 @@ def adadelta_update(param, grad, state, buf, *, lr, rho, eps, weight_decay, maxi
     xp.multiply(grad, grad, buf)
     buf *= 1 - rho
     v += buf
-    std = xp.sqrt(v + eps)
+    std = buf2
+    xp.add(v, eps, std)
+    xp.sqrt(std, std)                    # std = sqrt(v_t + eps)
     xp.add(u, eps, buf)
     xp.sqrt(buf, buf)
     buf /= std
     buf *= grad                          # buf = dx_t
     u *= rho
-    u += (1 - rho) * (buf * buf)
+    xp.multiply(buf, buf, buf2)
+    buf2 *= 1 - rho
+    u += buf2
     buf *= lr
     param -= buf
 
@@ -65,7 +71,7 @@ class Adadelta(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                adadelta_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                adadelta_update(p.data, p.grad, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
                                 lr=group["lr"], rho=group["rho"], eps=group["eps"],
                                 weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss

@@ -20,7 +20,7 @@ Variants, and which one this is:
 import math
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_betas, check_nonnegative
+from .optimizer import Optimizer, check_betas, check_nonnegative, zeros_state
 
 
 def adam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
@@ -32,7 +32,7 @@ def adam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay,
         AdamW: theta_{t-1} = theta_{t-1} (1 - gamma lambda)     decoupled weight decay
         m_t = beta1 m_{t-1} + (1 - beta1) g_t
         v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
-        amsgrad: v_t^max = max(v_{t-1}^max, v_t), used below in place of v_t
+        amsgrad: v_t^max = max(v_{t-1}^max, v_t), used below in place of v_t   (v_0^max = 0)
         m_hat = m_t / (1 - beta1^t),   v_hat = v_t / (1 - beta2^t)
         theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat) + eps)
 
@@ -63,8 +63,8 @@ def adam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay,
     buf *= 1 - beta2
     v += buf
     if amsgrad:
-        v_max = state["max_exp_avg_sq"]
-        v_max[...] = xp.maximum(v_max, v)
+        v_max = zeros_state(state, "max_exp_avg_sq", param)   # amsgrad may be switched on mid-run
+        xp.maximum(v_max, v, out=v_max)
         v = v_max
     root_bc2 = math.sqrt(1 - beta2 ** t)
     xp.sqrt(v, buf)
@@ -78,8 +78,11 @@ class Adam(Optimizer):
     """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)``.
 
     State per parameter: ``step``, ``exp_avg`` (m_t), ``exp_avg_sq`` (v_t), with amsgrad
-    ``max_exp_avg_sq``. Equations: :func:`adam_update`.
+    ``max_exp_avg_sq`` (made on first use when amsgrad is switched on mid-run).
+    Equations: :func:`adam_update`.
     """
+
+    optional_state = ("max_exp_avg_sq",)
 
     decoupled_weight_decay = False
 

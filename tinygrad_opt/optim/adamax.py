@@ -29,7 +29,7 @@ def adamax_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_deca
     u *= beta2
     xp.abs(grad, buf)
     buf += eps
-    u[...] = xp.maximum(u, buf)
+    xp.maximum(u, buf, out=u)
     xp.divide(m, u, buf)
     buf *= lr / (1 - beta1 ** state["step"])
     param -= buf

@@ -36,12 +36,14 @@ from ..tensor import Tensor
 
 
 class Problem:
-    """A test objective: named parameters (``[(name, Tensor)]``) at their start and ``loss()``."""
+    """A test objective: named parameters (``[(name, Tensor)]``) at their start and ``loss()``;
+    ``minimum``: the least loss when it is known and reached (None otherwise)."""
 
-    def __init__(self, name, params, loss):
+    def __init__(self, name, params, loss, minimum=None):
         self.name = name
         self.params = params
         self.loss = loss
+        self.minimum = minimum
 
 
 def _param(values):
@@ -55,18 +57,19 @@ def _const(values):
 def convex_quadratic():
     a, c = _const([1.0, 1.5, 2.0, 2.5, 3.0]), _const([1.0, -1.0, 0.5, 2.0, -0.5])
     x = _param([2.0, 1.0, -1.0, 0.5, 1.5])
-    return Problem("convex quadratic", [("x", x)], lambda: 0.5 * (a * (x - c) ** 2).sum())
+    return Problem("convex quadratic", [("x", x)], lambda: 0.5 * (a * (x - c) ** 2).sum(), minimum=0.0)
 
 
 def ill_conditioned_quadratic():
     a = _const([1.0, 50.0])
     x = _param([-1.5, 1.0])
-    return Problem("ill-conditioned quadratic", [("x", x)], lambda: 0.5 * (a * x ** 2).sum())
+    return Problem("ill-conditioned quadratic", [("x", x)], lambda: 0.5 * (a * x ** 2).sum(), minimum=0.0)
 
 
 def rosenbrock():
     x = _param([-1.2, 1.0])
-    return Problem("rosenbrock", [("x", x)], lambda: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)
+    return Problem("rosenbrock", [("x", x)], lambda: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
+                   minimum=0.0)
 
 
 def small_mlp():
@@ -286,8 +289,13 @@ def check_optimizer(candidate, reference, *, problems=None, steps=50, rtol=1e-9,
 def check_convergence(optimizer_factory, problem="convex quadratic", steps=500, tol=1e-6):
     """Run ``optimizer_factory(params)`` for ``steps`` steps on ``problem``; the loss must end <= ``tol``.
 
-    Every problem's minimum loss is 0. Returns ``{"problem", "steps", "final_loss", "losses"}``;
-    raises :class:`NotConverged` with the loss curve's milestones otherwise.
+    Returns ``{"problem", "steps", "final_loss", "losses"}``; raises :class:`NotConverged`
+    with the loss curve's milestones otherwise.
+
+    The quadratics and Rosenbrock have minimum loss 0 (at x = c, 0 and (1, 1)). The small MLP
+    has none: its labels can be fitted exactly, so the NLL loss keeps falling towards 0 as the
+    weights grow but stays above it (Adam, lr 0.05: about 1e-3 after 100 steps, 3e-5 after
+    1000); choose its ``tol`` from a reference optimizer's run.
     """
     (make,) = _problem_makers([problem])
     prob = make()
@@ -305,6 +313,7 @@ def check_convergence(optimizer_factory, problem="convex quadratic", steps=500, 
     if not final <= tol:
         marks = sorted({0, 1, 10, 100, steps} & set(range(steps + 1)))
         curve = ", ".join(f"step {t}: {losses[t]:.3g}" for t in marks)
+        minimum = "" if prob.minimum is None else f" (minimum {prob.minimum:g})"
         raise NotConverged(f"{type(opt).__name__} did not converge on '{prob.name}' in {steps} steps: "
-                           f"final loss {final:.3g} > tol {tol:g} (minimum 0). Loss at {curve}")
+                           f"final loss {final:.3g} > tol {tol:g}{minimum}. Loss at {curve}")
     return {"problem": prob.name, "steps": steps, "final_loss": final, "losses": losses}

@@ -12,7 +12,8 @@ from ..backend import get_array_module
 from .optimizer import Optimizer, check_betas, check_nonnegative
 
 
-def nadam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay, momentum_decay, maximize):
+def nadam_update(param, grad, state, buf, buf2, *, lr, beta1, beta2, eps, weight_decay, momentum_decay,
+                 maximize):
     """One NAdam step on one parameter's array ``param``, in place (PyTorch's algorithm).
 
         g_t = +-grad f(theta_{t-1}) (- when maximize) + lambda theta_{t-1}
@@ -24,6 +25,7 @@ def nadam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay
         theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat) + eps)
 
     ``state["mu_product"]`` carries prod_{i<=t} mu_i (a number) from step to step.
+    ``buf``, ``buf2``: two work arrays shaped like ``param`` (the divisor is used twice).
     """
     xp = get_array_module(param)
     state["step"] += 1
@@ -48,8 +50,12 @@ def nadam_update(param, grad, state, buf, *, lr, beta1, beta2, eps, weight_decay
     xp.sqrt(v, denom)
     denom /= math.sqrt(1 - beta2 ** t)
     denom += eps
-    param -= (lr * (1 - mu) / (1 - mu_product)) * (grad / denom)
-    param -= (lr * mu_next / (1 - mu_product * mu_next)) * (m / denom)
+    xp.divide(grad, denom, buf2)                      # the current gradient's share
+    buf2 *= lr * (1 - mu) / (1 - mu_product)
+    param -= buf2
+    xp.divide(m, denom, buf2)                         # the momentum's share
+    buf2 *= lr * mu_next / (1 - mu_product * mu_next)
+    param -= buf2
 
 
 class NAdam(Optimizer):
@@ -81,7 +87,7 @@ class NAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                nadam_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                nadam_update(p.data, p.grad, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
                              lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                              weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                              maximize=group["maximize"])

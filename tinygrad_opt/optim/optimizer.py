@@ -20,18 +20,31 @@ and its ``step()`` reads each parameter's ``.grad`` and changes ``.data`` **in p
 
 Array calls write into existing arrays to avoid a temporary per operation per step:
 ``xp.multiply(a, b, out)`` -- a ufunc's last positional argument is its output array
-(NumPy's and CuPy's ``out=``). Each parameter gets one reusable work array,
-``self.scratch(p)``, for intermediate results; it holds nothing between steps.
+(NumPy's and CuPy's ``out=``). Each parameter gets a reusable work array,
+``self.scratch(p)``, for intermediate results (a second one, ``self.scratch(p, 1)``, where
+an update needs two at once); it holds nothing between steps.
+
+A buffer that only an option needs (SGD's momentum, RMSprop's centered average, Adam's
+amsgrad maximum) is made by ``init_state`` when the option is on from the start, and by the
+update on first use when the option is switched on mid-run
+(``opt.param_groups[0]["momentum"] = 0.9``); such entries are listed in ``optional_state``.
 
 ``state_dict()`` / ``load_state_dict()`` save and restore everything a run needs to continue
 exactly: the groups' options and every parameter's state, parameters named by their index
 in the order of ``param_groups`` (the format of ``torch.optim``).
 """
+import math
 import numbers
 
 from .. import backend
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
+
+
+# Options an LR scheduler adds to a parameter group (lr_scheduler.py records each group's
+# starting lr there). A saved optimizer may have them and a fresh one not, or the other way
+# round, depending only on whether a scheduler was made yet: loading ignores the difference.
+SCHEDULER_KEYS = {"initial_lr"}
 
 
 class Optimizer:
@@ -40,6 +53,10 @@ class Optimizer:
     ``params``: an iterable of Tensors (e.g. ``model.parameters()``) or of dicts, each with
     a ``"params"`` entry and per-group options. ``defaults``: the options of the algorithm.
     """
+
+    # State entries only an option needs (see the module docstring): a saved state may lack
+    # them (the option was switched on later) or keep them (it was switched off).
+    optional_state = ()
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -90,8 +107,8 @@ class Optimizer:
             loc = f"{where}[{i}]"
             if not isinstance(p, Tensor):
                 kind = f"{type(p).__module__}.{type(p).__name__}".replace("builtins.", "")
-                raise TypeError(f"{self._name()}: {loc} is a {kind}; optimizers take Tensors "
-                                f"(e.g. model.parameters())")
+                raise TypeError(f"{self._name()}: {loc} is a {kind} ({short_repr(p)}); optimizers "
+                                f"take Tensors (e.g. model.parameters())")
             if not p.is_leaf:
                 raise ValueError(f"{self._name()}: {loc} is not a leaf tensor (it was computed by "
                                  f"'{p.grad_fn}'); optimize the tensors you created, not results")
@@ -114,7 +131,7 @@ class Optimizer:
         """The fresh state of one parameter (its ``data`` array): ``{"step": 0, <arrays>}``.
 
         Subclasses return their running averages here; ``load_state_dict`` also uses it to
-        check that a loaded state has the right entries.
+        check that a loaded state has the right entries (plus any of ``optional_state``).
         """
         return {"step": 0}
 
@@ -125,11 +142,12 @@ class Optimizer:
             state = self.state[p] = self.init_state(p.data, group)
         return state
 
-    def scratch(self, p):
-        """A work array shaped like ``p``, reused every step (holds no state, is not saved)."""
-        buf = self._scratch.get(p)
+    def scratch(self, p, n=0):
+        """Work array number ``n`` (0, 1) shaped like ``p``, reused every step (holds no state,
+        is not saved). Most updates need one; Adadelta and NAdam need two at once."""
+        buf = self._scratch.get((p, n))
         if buf is None or type(buf) is not type(p.data) or buf.shape != p.shape or buf.dtype != p.dtype:
-            buf = self._scratch[p] = backend.get_array_module(p.data).empty_like(p.data)
+            buf = self._scratch[(p, n)] = backend.get_array_module(p.data).empty_like(p.data)
         return buf
 
     # -- the training-loop calls -------------------------------------------------------------
@@ -183,6 +201,10 @@ class Optimizer:
         parameter shapes). Everything is checked before anything changes: group and parameter
         counts, group options, state entries and array shapes. Arrays are copied to each
         parameter's backend and dtype.
+
+        Each group takes the saved options, as in PyTorch. An LR scheduler's ``initial_lr``
+        may be in one and not the other (the optimizer is often loaded before its scheduler
+        is made, or saved before one was): a saved one is taken, a current one is kept.
         """
         name = f"{self._name()}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
@@ -197,10 +219,13 @@ class Optimizer:
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{name}: param_groups[{g}] has {len(saved['params'])} parameters in the "
                                  f"state_dict and {len(group['params'])} in this optimizer")
-            if set(saved) != set(group):
-                raise ValueError(f"{name}: param_groups[{g}] has options {sorted(set(saved) - {'params'})} "
-                                 f"in the state_dict, {self._name()} has {sorted(set(group) - {'params'})}")
-            new_group = {**saved, "params": group["params"]}
+            saved_options = set(saved) - SCHEDULER_KEYS - {"params"}
+            options = set(group) - SCHEDULER_KEYS - {"params"}
+            if saved_options != options:
+                raise ValueError(f"{name}: param_groups[{g}] has options {sorted(saved_options)} "
+                                 f"in the state_dict, {self._name()} has {sorted(options)}")
+            kept = {k: v for k, v in group.items() if k in SCHEDULER_KEYS}
+            new_group = {**kept, **saved, "params": group["params"]}
             self.check_hyperparameters(new_group, f"{name} param_groups[{g}]")
             new_groups.append(new_group)
             params += group["params"]
@@ -213,10 +238,14 @@ class Optimizer:
                                  f"optimizer has only {len(params)} parameters (0..{len(params) - 1})")
             p = params[index]
             expected = self.init_state(p.data, group_of[index])
-            if set(saved) != set(expected):
+            optional = set(self.optional_state)
+            if not set(expected) - optional <= set(saved) <= set(expected) | optional:
+                may = f" (any of {sorted(optional)} may be missing or extra)" if optional else ""
                 raise ValueError(f"{name}: parameter {index}: state entries {sorted(saved)} in the "
-                                 f"state_dict, {self._name()} expects {sorted(expected)}")
-            new_state[p] = {k: self._load_value(name, index, k, v, p, expected[k]) for k, v in saved.items()}
+                                 f"state_dict, {self._name()} expects {sorted(expected)}{may}")
+            # an optional entry is an array shaped like the parameter
+            new_state[p] = {k: self._load_value(name, index, k, v, p, expected.get(k, p.data))
+                            for k, v in saved.items()}
         for group, new_group in zip(self.param_groups, new_groups):
             group.update(new_group)
         self.state = new_state
@@ -241,16 +270,36 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-# -- checks shared by the algorithms -------------------------------------------------------------
+# -- helpers shared by the algorithms ------------------------------------------------------------
+def zeros_state(state, name, like):
+    """``state[name]``, created as zeros shaped like ``like`` the first time it is asked for.
+
+    For a buffer only an option needs: the option may be switched on after the first step.
+    (Not ``state.setdefault(name, xp.zeros_like(like))``: that would allocate every step.)
+    """
+    if name not in state:
+        state[name] = backend.get_array_module(like).zeros_like(like)
+    return state[name]
+
+
+def short_repr(value, limit=40):
+    """``repr(value)`` on one line, cut to ``limit`` characters, for error messages."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _number(owner, name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {short_repr(value)}")
     return float(value)
 
 
 def check_nonnegative(owner, name, value):
-    """``name`` >= 0, e.g. ``check_nonnegative("SGD", "learning rate lr", -0.1)`` raises."""
-    if not _number(owner, name, value) >= 0.0:
+    """``name`` finite and >= 0, e.g. ``check_nonnegative("SGD", "learning rate lr", -0.1)`` raises."""
+    v = _number(owner, name, value)
+    if not math.isfinite(v):                # inf passes ">= 0", and nan would be called negative
+        raise ValueError(f"{owner}: invalid {name}: {value} (must be a finite number >= 0)")
+    if not v >= 0.0:
         raise ValueError(f"{owner}: invalid {name}: {value} (must be >= 0)")
 
 

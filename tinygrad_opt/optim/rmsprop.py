@@ -8,7 +8,7 @@ The course's ``rmsprop_update`` (``functional.py``) puts it inside, ``g / sqrt(v
 both are in use, and they differ most where ``v`` is tiny.
 """
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, zeros_state
 
 
 def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
@@ -21,6 +21,9 @@ def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, mom
         s_t = g_t / (sqrt(v~_t) + eps)
         momentum mu > 0:  b_t = mu b_{t-1} + s_t;   theta_t = theta_{t-1} - gamma b_t
         otherwise:        theta_t = theta_{t-1} - gamma s_t
+
+    a and b start at 0 on the first step that uses them (also when centered or momentum is
+    switched on mid-run).
     """
     xp = get_array_module(param)
     state["step"] += 1
@@ -34,7 +37,7 @@ def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, mom
     buf *= 1 - alpha
     v += buf
     if centered:
-        a = state["grad_avg"]
+        a = zeros_state(state, "grad_avg", param)
         a *= alpha
         xp.multiply(grad, 1 - alpha, buf)
         a += buf
@@ -46,7 +49,7 @@ def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, mom
     buf += eps
     xp.divide(grad, buf, buf)           # buf = s_t
     if momentum > 0:
-        b = state["momentum_buffer"]
+        b = zeros_state(state, "momentum_buffer", param)
         b *= momentum
         b += buf
         xp.multiply(b, lr, buf)
@@ -59,8 +62,11 @@ class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False)``.
 
     State per parameter: ``step``, ``square_avg`` (v_t), with ``centered`` ``grad_avg``
-    (a_t), with momentum ``momentum_buffer`` (b_t).
+    (a_t), with momentum ``momentum_buffer`` (b_t); these two are made on first use when the
+    option is switched on mid-run.
     """
+
+    optional_state = ("grad_avg", "momentum_buffer")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False, *, maximize=False):

@@ -13,7 +13,7 @@ whole accumulated history at once (a drop of lr by 10x shrinks the very next ste
 Sutskever's keeps the old steps at their old scale and lets them fade out at rate ``mu``.
 """
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, zeros_state
 
 
 def sgd_update(param, grad, state, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
@@ -27,6 +27,16 @@ def sgd_update(param, grad, state, buf, *, lr, momentum, dampening, weight_decay
 
     ``weight_decay`` here is the L2 penalty: it adds ``lambda theta`` to the gradient, i.e.
     minimises ``f + lambda/2 ||theta||^2`` (decoupled weight decay is AdamW's).
+
+    Order of maximize and weight decay: the gradient is negated *first*, then ``lambda theta``
+    is added (so the decay still pulls theta towards 0), as PyTorch's implementation does.
+    PyTorch's documented pseudo-code instead adds ``lambda theta`` to the unnegated gradient
+    and flips the sign of the final step, ``theta_t = theta_{t-1} + gamma d_t``: in effect
+    ``g_t = -(grad f + lambda theta)``, a decay that pushes theta away from 0. The two differ
+    only when maximize and weight decay are both set.
+
+    ``b_1 = g_t`` happens on the first step *with momentum*: step 1, or the first step after
+    momentum was switched on mid-run (PyTorch's rule too: it starts b when it has none).
     ``buf``: a work array shaped like ``param``.
     """
     xp = get_array_module(param)
@@ -36,16 +46,17 @@ def sgd_update(param, grad, state, buf, *, lr, momentum, dampening, weight_decay
     if weight_decay:
         grad = grad + weight_decay * param      # a new array: .grad itself is never modified
     if momentum:
-        b = state["momentum_buffer"]
-        if state["step"] == 1:
-            b[...] = grad
-        elif dampening:
-            b *= momentum
-            xp.multiply(grad, 1 - dampening, buf)
-            b += buf
+        if state["step"] == 1 or "momentum_buffer" not in state:      # the first step with momentum
+            b = zeros_state(state, "momentum_buffer", param)
+            b[...] = grad                       # b_1 = g_t, a copy: .grad itself is never modified
         else:
+            b = state["momentum_buffer"]
             b *= momentum
-            b += grad
+            if dampening:
+                xp.multiply(grad, 1 - dampening, buf)
+                b += buf
+            else:
+                b += grad
         if nesterov:
             xp.multiply(b, momentum, buf)
             buf += grad
@@ -60,8 +71,10 @@ class SGD(Optimizer):
     """``SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)``.
 
     See :func:`sgd_update` for the equations; state per parameter: ``step`` and, with
-    momentum, ``momentum_buffer`` (b_t).
+    momentum, ``momentum_buffer`` (b_t; made on first use if momentum is switched on mid-run).
     """
+
+    optional_state = ("momentum_buffer",)
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  *, maximize=False):
