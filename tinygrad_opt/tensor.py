@@ -325,12 +325,19 @@ def _to_array(data, dtype, device, requires_grad):
         return array if dtype is None else array.astype(dtype, copy=False)
     target = backend.current() if device is None else backend.for_device(device)
     if source is None:                                 # Python numbers and lists
-        host = numpy.asarray(data)
+        expected = "expected numbers, nested lists of equal lengths, or an array"
+        try:
+            host = numpy.asarray(data)
+        except ValueError:                             # NumPy: "inhomogeneous shape after 1 dimensions"
+            raise ValueError(f"Tensor(): {expected}; got ragged rows ({_ragged(data)}), which do not form "
+                             f"a rectangular array") from None
         if dtype is None and host.dtype.kind == "f":
             dtype = backend.get_default_dtype()
         if host.dtype.kind not in "biuf":
-            raise TypeError(f"Tensor(): cannot make a tensor from {type(data).__name__} "
-                            f"(numpy dtype {host.dtype})")
+            got = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(host.dtype.kind, "other objects")
+            sample = f"e.g. {host.item(0)!r}, " if host.size else ""
+            raise TypeError(f"Tensor(): cannot make a tensor from {type(data).__name__}: {expected}; "
+                            f"got {got} ({sample}numpy dtype {host.dtype})")
     else:
         host = source.to_host(data)
     if dtype is not None:
@@ -338,6 +345,17 @@ def _to_array(data, dtype, device, requires_grad):
     if requires_grad and host is data and target is backend.NUMPY:
         host = host.copy()   # else an optimizer's in-place update of this leaf changes the caller's array
     return target.from_host(host)
+
+
+def _ragged(data):
+    """Where a nested list stops being rectangular, e.g. 'rows of lengths 2, 1'."""
+    try:
+        lengths = [len(row) for row in data]
+    except TypeError:                                  # numbers mixed with lists
+        return "numbers mixed with lists"
+    if len(set(lengths)) > 1:
+        return "rows of lengths " + ", ".join(map(str, dict.fromkeys(lengths)))    # first-seen order
+    return "deeper rows of different lengths"
 
 
 def _topological_order(root):
@@ -454,7 +472,8 @@ def same_dtype(op, a, b):
 def _user_line():
     """'file:line in function' of the innermost frame outside this package."""
     for frame in reversed(traceback.extract_stack()[:-2]):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+        # the separator matters: a user's folder "tinygrad_opt_notebooks" starts with the same letters
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
             return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
     return "<unknown>"
 
@@ -466,8 +485,12 @@ def _check_finite(arrays, node, phase):
         xp = backend.get_array_module(a)
         if not bool(xp.isfinite(a).all()):
             what = "nan" if bool(xp.isnan(a).any()) else "inf"
-            raise AnomalyError(f"detect_anomaly: op '{node._op}' produced {what} in its {phase} pass; "
-                               f"the op was created at {node._origin or _user_line()}")
+            if node._origin is not None:
+                where = f"the op was created at {node._origin}"
+            else:   # the graph was built outside detect_anomaly(): only backward() is known
+                where = (f"backward() was called at {_user_line()}; run the forward pass inside "
+                         f"detect_anomaly() to see the line that created the op")
+            raise AnomalyError(f"detect_anomaly: op '{node._op}' produced {what} in its {phase} pass; {where}")
 
 
 from . import ops  # noqa: E402  (the ops need Tensor, Tensor's operators need the ops)

@@ -19,10 +19,22 @@ def matmul(a, b):
     a, b = as_tensor(a, like=b) if not hasattr(a, "_parents") else a, as_tensor(b, like=a)
     same_device("matmul", a, b)
     same_dtype("matmul", a, b)
-    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+    # plain comparisons on shape tuples: this runs every training step, so no array is touched
+    if a.ndim < 2 or b.ndim < 2:
+        x = a if a.ndim < 2 else b
+        hint = "x.reshape(1, -1) for a row" if x is a else "x.reshape(-1, 1) for a column"
+        side = "left" if x is a else "right"
+        raise ValueError(f"matmul: shapes {a.shape} @ {b.shape} do not fit: matmul needs operands with "
+                         f"at least 2 dimensions, got {x.shape} on the {side}; use {hint}")
+    if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} @ {b.shape} do not fit; need (..., n, k) @ (..., k, m) "
-                         f"with the same k (got k = {a.shape[-1] if a.ndim else '-'} and "
-                         f"{b.shape[-2] if b.ndim >= 2 else '-'})")
+                         f"with the same k (got k = {a.shape[-1]} and {b.shape[-2]})")
+    # NumPy's own message for batch axes names neither matmul nor the shapes as the user wrote them
+    for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+        if m != n and m != 1 and n != 1:
+            raise ValueError(f"matmul: batch axes of shapes {a.shape} @ {b.shape} cannot broadcast: "
+                             f"{a.shape[:-2]} and {b.shape[:-2]}, aligned from the right, must be equal "
+                             f"or contain a 1 in each pair")
 
     def backward(g):
         return (g @ _swap_last(b.data) if a.requires_grad else None,
