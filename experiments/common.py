@@ -2,7 +2,9 @@
 JSON and PNG output, a progress bar and a printed table.
 
 Every script takes ``--seed``, ``--backend numpy|cupy``, ``--quick`` (a run of seconds, used
-by the tests) and ``--out`` (default ``results/<experiment>``; the folder is git-ignored).
+by the tests) and ``--out`` (default ``results/<experiment>``; the folder is git-ignored);
+those that read MNIST also take ``--data DIR``. Run as commands through ``main_or_exit``, a
+missing dataset or backend ends with its message, not a traceback.
 """
 import argparse
 import json
@@ -14,12 +16,15 @@ from pathlib import Path
 
 import tinygrad_opt
 from tinygrad_opt import backend
+from tinygrad_opt.backend import BackendError
+from tinygrad_opt.data import ChecksumError, DatasetNotFoundError
+from tinygrad_opt.data.mnist import ENV_VAR
 
 RESULTS_ROOT = Path(os.environ.get("TINYGRAD_OPT_RESULTS", "results"))
 
 
-def parser(name, description):
-    """An ``argparse`` parser with the flags every experiment has."""
+def parser(name, description, mnist=False):
+    """An ``argparse`` parser with the flags every experiment has (and ``--data`` if ``mnist``)."""
     p = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=description)
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same seed, same numbers")
     p.add_argument("--backend", choices=["numpy", "cupy"], default=None,
@@ -27,7 +32,22 @@ def parser(name, description):
     p.add_argument("--quick", action="store_true", help="a tiny version that finishes in seconds (for tests)")
     p.add_argument("--out", type=Path, default=None, help=f"output folder (default {RESULTS_ROOT}/{name})")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    if mnist:
+        p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                       help=f"folder with the four MNIST files (default: ${ENV_VAR}, else the user cache; "
+                            f"downloaded there if missing)")
     return p
+
+
+def main_or_exit(main):
+    """Run an experiment's ``main()`` as a command. Missing or corrupt data files and an
+    unavailable backend are the user's setup, not a bug: their message already says what to
+    do, so it is printed alone (no traceback) and the exit status is 2."""
+    try:
+        return main()
+    except (DatasetNotFoundError, ChecksumError, BackendError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def setup(args, name):
@@ -87,7 +107,8 @@ def pyplot():
 
 
 def save_figure(fig, path):
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:       # a figure made with layout="constrained" lays itself out
+        fig.tight_layout()
     fig.savefig(path, dpi=110)
     pyplot().close(fig)
     return path

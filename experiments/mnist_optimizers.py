@@ -20,9 +20,11 @@ optimizers (RMSprop, Adagrad, Adadelta, Adamax, AdamW, NAdam) run with the setti
 ``SETTINGS``: PyTorch's defaults, with a larger step where the default is known to be slow
 for this model (Adamax and NAdam at 2e-3, as in their papers' MNIST runs).
 
-Output (``--out``, default results/mnist_optimizers): ``mnist_accuracy.png`` (test accuracy,
-with the assignment's numbers as crosses), ``mnist_loss.png`` (training loss), and
-``mnist_optimizers.json`` with every number. ``--figures DIR`` also copies the two PNGs there.
+Output (``--out``, default results/mnist_optimizers): ``mnist_optimizers.json`` with every
+number, rewritten after each optimizer's run (so a crash later loses no finished run), then
+``mnist_accuracy.png`` (test accuracy, with the assignment's numbers as crosses) and
+``mnist_loss.png`` (training loss). ``--figures DIR`` also copies the two PNGs there.
+``--data DIR`` names the folder with the MNIST files (see ``tinygrad_opt.data.mnist``).
 
 Checkpoints: every ``--checkpoint-every`` iterations (default 500) each run saves
 ``checkpoint_<optimizer>.npz`` (model, optimizer state, batch position, step and history so far;
@@ -30,6 +32,7 @@ see ``tinygrad_opt.checkpoint``). ``--resume`` continues each run from its check
 killed half-way and resumed ends with the same parameters, bit for bit, as one never stopped.
 The final weights are saved as ``params_<optimizer>.npz``.
 """
+import math
 import shutil
 import sys
 import time
@@ -62,6 +65,10 @@ ASSIGNMENT = ("sgd", "momentum", "adam")
 LABELS = {"sgd": "SGD", "momentum": "SGD+momentum", "adam": "Adam", "rmsprop": "RMSprop",
           "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax", "adamw": "AdamW",
           "nadam": "NAdam"}
+# Line styles of the loss plot: the assignment's three solid, each other one its own dashes,
+# since some curves lie on top of each other (AdamW with a small weight decay is nearly Adam).
+LINESTYLES = {"rmsprop": "--", "adagrad": "-.", "adadelta": (0, (1, 1)), "adamax": (0, (5, 1)),
+              "adamw": ":", "nadam": (0, (3, 1, 1, 1, 1, 1))}
 
 # Test accuracy (%) printed in the assignment (003) after 500, 1000, ..., 3000 iterations,
 # rounded to two decimals (it prints float32 values such as 95.5999984741211).
@@ -254,6 +261,14 @@ def smooth(values, window):
     return (cumulative[ends] - cumulative[starts]) / (ends - starts)
 
 
+def accuracy_limits(histories):
+    """y limits (%) that show every measured and reported accuracy, with half a point to spare."""
+    values = [a for n, h in histories.items() for a in h["test_accuracy"] + REPORTED.get(n, [])]
+    if not values:
+        return 0.0, 100.0
+    return max(0.0, math.floor(min(values) - 0.5)), min(100.0, math.ceil(max(values) + 0.5))
+
+
 def plot_accuracy(histories, path):
     plt = common.pyplot()
     groups = [[n for n in ASSIGNMENT if n in histories], [n for n in histories if n not in ASSIGNMENT]]
@@ -270,7 +285,7 @@ def plot_accuracy(histories, path):
                         label=f"{LABELS[n]}, reported in 003")
         ax.set_xlabel("iteration (batch of 100)")
         ax.set_ylabel("test accuracy (%)")
-        ax.set_ylim(88, 99)
+        ax.set_ylim(*accuracy_limits(histories))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
     axes[0][0].set_title("The assignment's optimizers (lines: ours, crosses: 003)")
@@ -284,8 +299,11 @@ def plot_loss(histories, path, window=50):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     colors = dict(zip(SETTINGS, plt.cm.tab10.colors))
     for n, h in histories.items():
-        ax.plot(np.arange(1, len(h["train_loss"]) + 1), smooth(h["train_loss"], window),
-                color=colors[n], label=LABELS[n], linestyle="-" if n in ASSIGNMENT else "--")
+        # The dashed lines are wider and drawn below the solid ones, so a curve lying on
+        # another one still shows at its edges.
+        ax.plot(np.arange(1, len(h["train_loss"]) + 1), smooth(h["train_loss"], window), color=colors[n],
+                label=LABELS[n], linestyle=LINESTYLES.get(n, "-"), linewidth=1.2 if n in ASSIGNMENT else 2.0,
+                zorder=3 if n in ASSIGNMENT else 2)
     ax.set_yscale("log")
     ax.set_xlabel("iteration (batch of 100)")
     ax.set_ylabel(f"training loss (mean of the last {window} batches)")
@@ -297,7 +315,7 @@ def plot_loss(histories, path, window=50):
 
 def build_parser():
     p = common.parser(NAME, "Reproduce the optimizers assignment: SGD, momentum, Adam (and six "
-                            "more optimizers) training a 784-100-10 MLP on MNIST.")
+                            "more optimizers) training a 784-100-10 MLP on MNIST.", mnist=True)
     p.add_argument("--optimizers", default=",".join(SETTINGS),
                    help=f"comma-separated, from: {', '.join(SETTINGS)} (default: all)")
     p.add_argument("--iterations", type=int, default=None,
@@ -326,7 +344,11 @@ def main(argv=None):
         raise SystemExit(f"{NAME}: --iterations and --eval-every must be positive, --checkpoint-every >= 0")
     out = common.setup(args, NAME)
 
-    x_train, y_train, x_test, y_test = load_mnist_arrays(normalize="unit")
+    x_train, y_train, x_test, y_test = load_mnist_arrays(args.data, normalize="unit")
+    protocol = {"model": "MLP(784, 10, hidden_dims=[100])", "inputs": "pixel / 255", "batch_size": BATCH_SIZE,
+                "shuffle": "every epoch", "iterations": iterations, "eval_every": eval_every,
+                "test_examples": len(x_test)}
+    json_path = out / f"{NAME}.json"
     histories = {}
     for name in names:
         run = new_run(name, x_train, y_train, args.seed)
@@ -339,11 +361,9 @@ def main(argv=None):
             histories[name] = train(run, x_test, y_test, iterations, eval_every, bar,
                                     checkpoint if args.checkpoint_every else None, args.checkpoint_every)
         save_checkpoint(out / f"params_{name}.npz", model=run.model, step=run.step)
-        h = histories[name]
-        status = f"diverged at step {h['diverged_at']}" if h["diverged_at"] else \
-            f"test accuracy {h['test_accuracy'][-1]:.2f} %"
-        print(f"{LABELS[name]:>13}: {iterations} iterations in {h['seconds']:.1f} s, {status}",
-              file=sys.stderr)
+        # After every run, before any table or figure: a later crash keeps the finished runs.
+        common.save_json(json_path, results_json(args, protocol, histories))
+        print(f"{LABELS[name]:>13}: {run_summary(histories[name], run.step)}", file=sys.stderr)
 
     print(f"\nTest accuracy (%) of the 784-100-10 MLP, batch 100, seed {args.seed}:\n")
     if any(n in ASSIGNMENT for n in histories):
@@ -354,29 +374,37 @@ def main(argv=None):
 
     figures = [plot_accuracy(histories, out / "mnist_accuracy.png"),
                plot_loss(histories, out / "mnist_loss.png")]
+    if args.figures:
+        args.figures.mkdir(parents=True, exist_ok=True)
+        for path in figures:
+            shutil.copyfile(path, args.figures / path.name)
+    print(f"wrote {json_path} and {', '.join(p.name for p in figures)} in {out}")
+    return results_json(args, protocol, histories)
+
+
+def run_summary(history, steps):
+    """One line on a finished run: where it diverged, or how long it took and where it ended."""
+    if history["diverged_at"] is not None:
+        return f"diverged at step {history['diverged_at']} (loss nan or inf), after {history['seconds']:.1f} s"
+    accuracy = f", test accuracy {history['test_accuracy'][-1]:.2f} %" if history["test_accuracy"] else ""
+    return f"{steps} iterations in {history['seconds']:.1f} s{accuracy}"
+
+
+def results_json(args, protocol, histories):
+    """Every number of the runs finished so far (what ``mnist_optimizers.json`` holds)."""
     comparison = {n: [{"iteration": s, "measured": accuracy_at(histories[n], s),
                        "reported": reported_at(n, s)} for s in table_steps(histories)]
                   for n in histories if n in REPORTED}
-    result = {
+    return {
         "experiment": NAME,
         "seed": args.seed,
         "backend": backend.current().name,
-        "protocol": {"model": "MLP(784, 10, hidden_dims=[100])", "inputs": "pixel / 255",
-                     "batch_size": BATCH_SIZE, "shuffle": "every epoch", "iterations": iterations,
-                     "eval_every": eval_every, "test_examples": len(x_test)},
+        "protocol": protocol,
         "settings": {n: {"optimizer": SETTINGS[n][0].__name__, **SETTINGS[n][1]} for n in histories},
         "reported": REPORTED,
         "comparison": comparison,
         "runs": histories,
     }
-    common.save_json(out / f"{NAME}.json", result)
-    if args.figures:
-        args.figures.mkdir(parents=True, exist_ok=True)
-        for path in figures:
-            shutil.copyfile(path, args.figures / path.name)
-    print(f"wrote {out / (NAME + '.json')} and {', '.join(p.name for p in figures)} in {out}")
-    return result
-
 
 if __name__ == "__main__":
-    main()
+    common.main_or_exit(main)

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import tinygrad_opt
 from tinygrad_opt.data import (ChecksumError, DatasetNotFoundError, IDXError, MinibatchIterator,
                                data_dir, load_mnist, load_mnist_arrays, normalize, read_idx,
                                sample_minibatch, subset, train_mean_std, write_idx)
@@ -168,6 +169,44 @@ def test_load_fake_dataset(tmp_path, monkeypatch):
     np.testing.assert_array_equal(data.train_labels, read_idx(tmp_path / "train-labels-idx1-ubyte.gz"))
 
 
+def _decompress_all(folder):
+    """Replace every .gz file in ``folder`` by its uncompressed form (what ``gunzip *.gz`` does)."""
+    for path in list(folder.glob("*.gz")):
+        path.with_suffix("").write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+
+
+def test_uncompressed_files_are_read_and_checked(tmp_path, monkeypatch):
+    files = _write_fake_dataset(tmp_path)
+    _decompress_all(tmp_path)
+    raw = {name.removesuffix(".gz"): gzip.decompress(data) for name, data in files.items()}
+    _trust(monkeypatch, "mnist", raw)
+    data = load_mnist(tmp_path, download=False)
+    assert data.train_images.shape == (6, 28, 28) and data.test_labels.shape == (4,)
+    name = "t10k-labels-idx1-ubyte"
+    (tmp_path / name).write_bytes(raw[name][:-1] + bytes([(raw[name][-1] + 1) % 10]))   # one label changed
+    with pytest.raises(ChecksumError, match=f"{name}: SHA-256 mismatch for MNIST"):
+        load_mnist(tmp_path, download=False)
+
+
+def test_uncompressed_checksums_are_the_published_ones():
+    """SOURCE.txt next to the shared data lists the uncompressed files' SHA-256 too."""
+    source = REPO.parent / "shared" / "data" / "mnist" / "SOURCE.txt"
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    text = source.read_text()
+    for name in mnist.FILES:
+        assert mnist.SHA256["mnist"][name.removesuffix(".gz")] in text, name
+
+
+def test_uncompressed_files_need_a_known_checksum(tmp_path, monkeypatch):
+    """Fashion-MNIST's uncompressed checksums are not listed: only its .gz files are used."""
+    _write_fake_dataset(tmp_path)
+    _decompress_all(tmp_path)
+    with pytest.raises(DatasetNotFoundError, match="Fashion-MNIST files missing"):
+        load_mnist(tmp_path, dataset="fashion-mnist", download=False)
+
+
 def test_checksum_mismatch_names_file_expected_and_actual(tmp_path):
     files = _write_fake_dataset(tmp_path)
     name = "train-images-idx3-ubyte.gz"
@@ -228,6 +267,19 @@ def test_offline_gives_one_message_listing_files_folder_and_env_var(tmp_path, mo
     # Both mirrors tried for the first file, then it gives up: offline is offline.
     assert attempts == [mirror + mnist.FILES[0] for mirror in mnist.MIRRORS["mnist"]]
     assert list(folder.iterdir()) == []
+
+
+def test_download_waits_seconds_not_minutes(tmp_path, monkeypatch):
+    timeouts = []
+
+    def offline(url, timeout=None):
+        timeouts.append(timeout)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(mnist, "_urlopen", offline)
+    with pytest.raises(DatasetNotFoundError, match="TimeoutError: timed out"):
+        load_mnist(tmp_path / "empty")
+    assert timeouts and all(0 < t <= 10 for t in timeouts)
 
 
 class _Server:
@@ -526,6 +578,8 @@ def test_load_state_dict_refuses_other_settings():
         MinibatchIterator(x, x, 4, seed=1).load_state_dict(state)
     with pytest.raises(ValueError, match="batch_size=4, this one has batch_size=5"):
         MinibatchIterator(x, x, 5, seed=0).load_state_dict(state)
+    with pytest.raises(ValueError, match="mnist_optimizers --resume.*use the same --seed and batch size"):
+        MinibatchIterator(x, x, 4, seed=1).load_state_dict(state)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -585,10 +639,24 @@ def test_sample_minibatch():
     _, yb_again = sample_minibatch(x, y, 20, np.random.default_rng(0))
     np.testing.assert_array_equal(yb, yb_again)             # same seed, same batch
     assert sorted(sample_minibatch(x, y, 100, rng)[1]) == list(range(100))
-    with pytest.raises(ValueError, match="batch_size=101 is more than the 100 examples"):
+    with pytest.raises(ValueError, match="num_points=101 is more than the 100 examples"):
         sample_minibatch(x, y, 101, rng)
     with pytest.raises(TypeError, match="numpy.random.Generator"):
         sample_minibatch(x, y, 5, 0)
+
+
+def test_sample_minibatch_has_the_courses_signature():
+    """sample_minibatch(input_data, target_data, num_points=100, rng=None), as in the course;
+    without rng it draws from the generator manual_seed seeds."""
+    x, y = np.arange(500) * 3, np.arange(500)
+    xb, yb = sample_minibatch(x, y)
+    assert xb.shape == yb.shape == (100,) and len(set(yb)) == 100 and np.array_equal(xb, yb * 3)
+    xb, yb = sample_minibatch(input_data=x, target_data=y, num_points=7, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(yb, sample_minibatch(x, y, 7, np.random.default_rng(1))[1])
+    tinygrad_opt.manual_seed(3)
+    first = sample_minibatch(x, y, num_points=10)[1]
+    tinygrad_opt.manual_seed(3)
+    np.testing.assert_array_equal(sample_minibatch(x, y, num_points=10)[1], first)
 
 
 def test_subset_is_seeded_and_distinct():

@@ -3,6 +3,7 @@
 They need the real MNIST files: $TINYGRAD_OPT_DATA, else ../shared/data next to the
 repository. Without them these tests are skipped (no test downloads anything).
 """
+import importlib.util
 import json
 import os
 import subprocess
@@ -123,3 +124,113 @@ def test_optimization_tutorial_rejects_unknown_section(capsys):
     with pytest.raises(SystemExit):
         main(["nonsense"])
     assert "unknown section(s) nonsense" in capsys.readouterr().err
+
+
+# -- one command for the README figures ---------------------------------------------------------
+
+def test_figures_command_regenerates_every_readme_figure(tmp_path):
+    from experiments import figures, mnist_optimizers
+    from experiments.narrow_linear.__main__ import build_parser as narrow_parser
+    from experiments.optimization_tutorial.__main__ import build_parser as tutorial_parser
+    parsers = {"mnist_optimizers": mnist_optimizers.build_parser, "optimization_tutorial": tutorial_parser,
+               "narrow_linear": narrow_parser}
+    for name, _, argv in figures.runs(tmp_path, data=tmp_path / "data", no_progress=True):
+        args = parsers[name]().parse_args(argv)
+        assert args.figures == tmp_path and not args.quick, name
+    shown = set(figures.figure_names())
+    assert shown == {p.name for p in (REPO / "docs" / "figures").glob("*.png")}
+    readme = (REPO / "README.md").read_text()
+    assert all(f"docs/figures/{name}" in readme for name in shown - {"mnist_loss.png"})
+    assert "python -m experiments.figures" in readme
+
+
+# -- setup mistakes get one message, no traceback -----------------------------------------------
+
+def _run_offline(args, tmp_path, **env):
+    """Run ``python -m ARGS`` with every download refused at once (a proxy that is not there)."""
+    environment = dict(os.environ, https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9",
+                       no_proxy="", **env)
+    return subprocess.run([sys.executable, "-m", *args, "--quick", "--no-progress", "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, env=environment)
+
+
+@pytest.mark.parametrize("module", ["experiments.mnist_optimizers", "experiments.optimization_tutorial"])
+def test_missing_mnist_is_one_message_not_a_traceback(module, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _run_offline([module], tmp_path, TINYGRAD_OPT_DATA=str(empty))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"MNIST files missing in {empty}" in done.stderr and "export TINYGRAD_OPT_DATA=" in done.stderr
+
+
+def test_data_flag_comes_before_the_environment_variable(tmp_path):
+    """--data is the "argument" of the lookup order: it wins over $TINYGRAD_OPT_DATA."""
+    given = tmp_path / "given"
+    done = _run_offline(["experiments.mnist_optimizers", "--data", str(given)], tmp_path,
+                        TINYGRAD_OPT_DATA=str(REPO.parent / "shared" / "data"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"MNIST files missing in {given}" in done.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
+def test_cupy_backend_without_cupy_is_one_message(tmp_path):
+    done = _run_offline(["experiments.narrow_linear", "shallow", "--backend", "cupy"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: ") and "cupy" in done.stderr.lower()
+
+
+# -- diverging runs in the tutorial's sections: stopped, recorded, and the rest goes on ----------
+
+def _fake_course_data(n=1200):
+    """Random stand-in for CourseData: the sections' code paths without the MNIST files."""
+    from experiments.optimization_tutorial.course import CourseData
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 784)).astype(np.float32)
+    y = rng.integers(0, 10, n)
+    return CourseData(x, y, x[:200], y[:200], x[:100], y[:100], 0.1307, 0.3081)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")          # the overflow is the point
+def test_tutorial_sections_stop_diverging_runs_and_go_on(tmp_path, monkeypatch):
+    import argparse
+    from experiments.optimization_tutorial import final, minibatch, overparam, rmsprop
+    data = _fake_course_data()
+    args = argparse.Namespace(quick=True, seed=0, no_progress=True)
+    huge = 1e30
+
+    monkeypatch.setattr(minibatch, "BATCH_SIZES", (20, 100))
+    monkeypatch.setattr(minibatch, "LEARNING_RATES", {"huge": (huge, huge), "small": (1e-3, 1e-3)})
+    runs = minibatch.run(data, args, tmp_path)["runs"]
+    for name, r in runs.items():
+        if r["setting"] == "huge":
+            assert r["diverged_at"] == len(r["loss"]) and np.isfinite(r["loss"][:-1]).all(), name
+        else:
+            assert r["diverged_at"] is None and np.isfinite(r["loss"]).all(), name
+    assert _json(tmp_path / "minibatch.json")["runs"]["huge, batch 20"]["diverged_at"] >= 1
+
+    monkeypatch.setattr(overparam, "LR", huge)
+    for model in overparam.run(data, args, tmp_path)["models"].values():
+        assert all(d is not None for d in model["diverged_at"])
+        for curve, d in zip(model["loss_curves"], model["diverged_at"]):
+            assert not np.isfinite(curve[d - 1]) and np.isnan(curve[d:]).all()
+
+    monkeypatch.setattr(rmsprop, "SWEEP_LRS", (1e-3, huge))
+    rmsprop.run(data, args, tmp_path)
+    saved = _json(tmp_path / "rmsprop.json")
+    for method, (small, large) in saved["sweep_diverged_at"].items():
+        assert small is None and large is not None, method
+
+    monkeypatch.setattr(final, "LR", huge)
+    monkeypatch.setattr(final, "VALIDATION", 100)
+    result = final.run(data, args, tmp_path)
+    assert result["diverged_at"] == len(result["train_loss"]) and result["test_accuracy"] is None
+    assert _json(tmp_path / "final.json")["diverged_at"] == result["diverged_at"]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_momentum_trajectory_stops_at_an_infinite_loss():
+    from experiments.optimization_tutorial.momentum import trajectory
+    from tinygrad_opt.optim.functional import gradient_update
+    path, diverged_at = trajectory(lambda u, v: (u * 1e200) * (v * 1e200), gradient_update, 10, lr=0.1)
+    assert diverged_at == 1 and np.isinf(path[0, 2]) and np.isnan(path[1:]).all()

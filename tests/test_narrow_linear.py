@@ -189,6 +189,30 @@ def test_initialisations_far_from_one_slow_or_break_training(quick_run):
     assert math.isinf(runs[0.7]["converged_at"]) or runs[0.7]["diverged_at"] >= 0
 
 
+def test_large_initial_weights_slow_or_break_training(quick_run):
+    """The bonus map: wherever all-ones weights converge, weights >= 1.25 at the same depth and lr
+    converge later, never, or diverge; and at every depth some of them diverge."""
+    bonus = quick_run[1]["bonus"]
+    inits = numpy.array(bonus["inits"])
+    epochs = numpy.array(bonus["epochs_to_converge"], dtype=float)     # (depths, lrs, inits)
+    diverged = numpy.array(bonus["diverged"])
+    ones, large = list(inits).index(1.0), inits >= 1.25
+    assert large.any()
+    for depth, e, d in zip(bonus["depths"], epochs, diverged):
+        assert d[:, large].any(), f"depth {depth}: no run from weights >= 1.25 diverged"
+        for lr, row, row_diverged in zip(bonus["lrs"], e, d):
+            if numpy.isfinite(row[ones]):
+                slow_or_broken = (row[large] > row[ones]) | row_diverged[large]
+                assert slow_or_broken.all(), (depth, lr, row)
+
+
+def test_best_learning_rate_is_inside_the_grid(quick_run):
+    """The lr grid reaches past every depth's best lr, so no best lr is only a lower bound."""
+    found = quick_run[1]["depth-vs-lr"]
+    assert not any(found["best_lr_at_grid_edge"])
+    assert max(found["best_lr"]) < found["lrs"][-1]
+
+
 def test_deeper_nets_learn_later(quick_run):
     runs = quick_run[1]["depth"]["runs"]
     assert runs[1]["converged_at"] < runs[2]["converged_at"]     # depth 10 before depth 20

@@ -53,8 +53,8 @@ def test_broadcasting_shape_mismatch():
 @pytest.mark.parametrize("target, expected, given", [
     (np.array([0.0, 1.0]), "integer", "float64"),            # wrong dtype (e.g. one-hot floats)
     (np.array([[0], [1]]), "(2,)", "(2, 1)"),                # wrong shape
-    (np.array([0, 3]), "[0, 3)", "3"),                       # out of range
-    (np.array([0, -1]), "[0, 3)", "-1"),
+    (np.array([0, 3]), "[0, 3)", "label 3"),                 # out of range ("3" alone is in "[0, 3)")
+    (np.array([0, -1]), "[0, 3)", "label -1"),
 ])
 def test_labels_of_wrong_dtype_shape_or_range(loss, target, expected, given):
     logits = Tensor(np.zeros((2, 3), dtype=np.float32))
@@ -82,7 +82,7 @@ def test_second_backward_through_a_freed_graph():
 @pytest.mark.parametrize("params, error, words", [
     ([], ValueError, ["SGD", "empty parameter list"]),
     ("duplicate", ValueError, ["SGD", "more than one place", "params[0]", "params[1]"]),
-    ([np.ones(3)], TypeError, ["SGD", "params[0]", "numpy.ndarray", "Tensors"]),
+    ([np.ones(3)], TypeError, ["SGD", "params[0]", "numpy.ndarray", "array([1., 1., 1.])", "Tensors"]),
 ])
 def test_optimizer_given_no_parameters_duplicates_or_non_tensors(params, error, words):
     if params == "duplicate":
@@ -98,6 +98,9 @@ def test_optimizer_given_no_parameters_duplicates_or_non_tensors(params, error, 
     (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), ["SGD", "momentum", "-0.5"]),
     (lambda p: optim.Adam(p, betas=(0.9, 1.5)), ["Adam", "beta", "1.5", "[0, 1)"]),
     (lambda p: optim.Adam(p, lr="fast"), ["Adam", "lr", "number", "'fast'"]),
+    (lambda p: optim.SGD(p, lr=float("inf")), ["SGD", "lr", "inf", "finite"]),
+    (lambda p: optim.Adam(p, eps=float("nan")), ["Adam", "eps", "nan", "finite"]),
+    (lambda p: optim.AdamW(p, weight_decay=float("inf")), ["AdamW", "weight_decay", "inf", "finite"]),
 ])
 def test_bad_hyperparameters(make, words):
     with pytest.raises((TypeError, ValueError)) as e:
@@ -108,10 +111,11 @@ def test_bad_hyperparameters(make, words):
 def test_mixing_cpu_and_gpu_arrays():
     cpu = Tensor(np.ones((2, 2), dtype=np.float32))
     gpu = Tensor(np.ones((2, 2), dtype=np.float32), device="gpu")       # the stand-in GPU in tests
-    for op in (lambda: cpu + gpu, lambda: cpu @ gpu):
+    for name, op in (("add", lambda: cpu + gpu), ("matmul", lambda: cpu @ gpu)):
         with pytest.raises(RuntimeError) as e:
             op()
         assert "same device" in message(e) and "cpu" in message(e) and "gpu" in message(e)
+        assert message(e).startswith(f"{name}:"), message(e)
 
 
 @pytest.mark.parametrize("change, words", [
@@ -164,7 +168,7 @@ def test_corrupt_data_files(tmp_path):
     truncated.write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02")    # header says 5 labels, 2 follow
     with pytest.raises(IDXError) as e:
         read_idx(truncated)
-    assert str(truncated) in message(e) and "expected 5 bytes" in message(e) and "2" in message(e)
+    assert str(truncated) in message(e) and "expected 5 bytes" in message(e) and "found 2" in message(e)
 
 
 # == numerical faults: anomaly mode ===========================================================
@@ -283,15 +287,18 @@ def test_diverging_run_is_recorded_and_the_sweep_goes_on():
     y = rng.integers(0, 10, 100)
     histories = {}
     for name, lr in (("sgd", 1e12), ("adam", None)):     # lr 1e12: the loss overflows within steps
-        run = mo.new_run(name, x, y, seed=0, batch_size=20)
+        run = mo.new_run(name, x, y, seed=0, batch_size=10)     # 10 batches per epoch
         if lr is not None:
             run.optimizer.param_groups[0]["lr"] = lr
-        histories[name] = mo.train(run, x[:20], y[:20], iterations=12, eval_every=6)
+        histories[name] = mo.train(run, x[:20], y[:20], iterations=25, eval_every=10)
     diverged, fine = histories["sgd"], histories["adam"]
-    assert diverged["diverged_at"] is not None and diverged["diverged_at"] < 12
-    assert not np.isfinite(diverged["train_loss"][-1]) and len(diverged["train_loss"]) == diverged["diverged_at"]
-    assert fine["diverged_at"] is None and len(fine["train_loss"]) == 12 and np.isfinite(fine["train_loss"]).all()
-    assert fine["eval_step"] == [6, 12]
+    losses = np.array(diverged["train_loss"])
+    # Stopped at the first non-finite loss, in the first epoch: not at the end of that epoch.
+    assert diverged["diverged_at"] is not None and diverged["diverged_at"] == len(losses) < 10
+    assert np.isfinite(losses[:-1]).all() and not np.isfinite(losses[-1])
+    assert (~np.isfinite(losses)).sum() == 1
+    assert fine["diverged_at"] is None and len(fine["train_loss"]) == 25 and np.isfinite(fine["train_loss"]).all()
+    assert fine["eval_step"] == [10, 20, 25]
     assert "diverged" in mo.summary_table(histories)
 
 
@@ -318,3 +325,55 @@ def test_same_seed_same_bits_on_the_cpu():
     for name in first:
         assert first[name].tobytes() == second[name].tobytes(), name
     assert any(first[n].tobytes() != other[n].tobytes() for n in first)
+
+
+# == audit follow-ups: matmul shapes, Tensor() input, anomaly origin, user-line lookup =========
+@pytest.mark.parametrize("a, b, words", [
+    ((2, 3, 4), (5, 4, 6), ["matmul", "batch", "(2, 3, 4)", "(5, 4, 6)", "broadcast"]),
+    ((3,), (3, 2), ["matmul needs operands with at least 2 dimensions", "got (3,)", "x.reshape(1, -1) for a row"]),
+    ((2, 3), (3,), ["matmul needs operands with at least 2 dimensions", "got (3,)", "x.reshape(-1, 1) for a column"]),
+])
+def test_matmul_batch_axes_and_1d_operands(a, b, words):
+    with pytest.raises(ValueError) as e:
+        Tensor(np.ones(a)) @ Tensor(np.ones(b))
+    assert all(s in message(e) for s in words), message(e)
+
+
+def test_matmul_batch_axes_still_broadcast():
+    out = Tensor(np.ones((1, 2, 3))) @ Tensor(np.ones((5, 3, 4)))
+    assert out.shape == (5, 2, 4)
+
+
+@pytest.mark.parametrize("data, error, words", [
+    ([[1, 2], [3]], ValueError, ["ragged rows", "lengths 2, 1"]),
+    (["a", "b"], TypeError, ["strings", "'a'"]),
+])
+def test_tensor_of_ragged_lists_or_strings(data, error, words):
+    with pytest.raises(error) as e:
+        Tensor(data)
+    assert message(e).startswith("Tensor(): "), message(e)
+    assert "expected numbers, nested lists of equal lengths, or an array; got" in message(e), message(e)
+    assert all(s in message(e) for s in words), message(e)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_anomaly_mode_when_only_backward_runs_inside_it():
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
+    loss = (x ** 0.5).sum()                     # built outside detect_anomaly: its line is not known
+    with pytest.raises(AnomalyError) as e, detect_anomaly():
+        line = next_line()
+        loss.backward()
+    assert "'pow'" in message(e) and "created at" not in message(e)
+    assert "backward() was called at" in message(e) and f"{HERE}:{line}" in message(e)
+    assert "run the forward pass inside detect_anomaly()" in message(e)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_anomaly_mode_names_user_code_in_a_folder_next_to_the_package():
+    # a user's folder whose name starts like the package's, e.g. .../tinygrad_opt_notebooks/cell.py
+    from tinygrad_opt.tensor import _PACKAGE_DIR
+    cell = _PACKAGE_DIR + "_notebooks/cell.py"
+    code = compile("x.log()\n", cell, "exec")       # a frame with that file name; nothing is written
+    with pytest.raises(AnomalyError) as e, detect_anomaly():
+        exec(code, {"x": Tensor(np.array([-1.0]))})
+    assert f"{cell}:1" in message(e), message(e)

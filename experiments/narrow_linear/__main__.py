@@ -72,4 +72,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    common.main_or_exit(main)

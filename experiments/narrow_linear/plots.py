@@ -31,6 +31,16 @@ def _trajectory(ax, weights):
     ax.scatter(weights[-1, 0], weights[-1, 1], c="red", marker="X", s=100, zorder=9)
 
 
+def _trajectory_legend(n_epochs):
+    """Legend entries for ``_trajectory``'s marks, once for all trajectories (its first dots are white)."""
+    from matplotlib.lines import Line2D
+    mark = dict(linestyle="none", markersize=8)
+    return [Line2D([], [], marker="o", color="dimgray", label=f"trajectory, {n_epochs} epochs (darker: later)",
+                   **mark),
+            Line2D([], [], marker="o", color="blue", label="weights after the first epoch", **mark),
+            Line2D([], [], marker="X", color="red", label="weights after the last epoch", **mark)]
+
+
 def vector_field(grid, loss, grads, trajectories):
     """Negative gradients as arrows over (w1, w2), log-loss contours, the w1 w2 = 1 ribbon and
     training trajectories (course: plot_vector_field('all')).
@@ -39,7 +49,7 @@ def vector_field(grid, loss, grads, trajectories):
     trajectories: list of (epochs, 2) weight records.
     """
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(8, 7))
+    fig, ax = plt.subplots(figsize=(8, 8))
     w1, w2 = numpy.meshgrid(grid, grid, indexing="ij")
     contour = ax.contourf(w1, w2, numpy.log(loss + 0.001), levels=100, cmap="coolwarm", zorder=-1)
     fig.colorbar(contour, ax=ax, label="log (Loss)")
@@ -47,8 +57,10 @@ def vector_field(grid, loss, grads, trajectories):
     # The course draws each arrow with scale = min(40 |g|, 50): same-length arrows where the
     # gradient is small, longer ones only where it is large; colour = |g| (yellow is large).
     scale = numpy.maximum(numpy.minimum(40 * norm, 50), 1e-12)
-    ax.quiver(w1, w2, -grads[..., 0] / scale, -grads[..., 1] / scale, numpy.minimum(norm, 1.0),
-              cmap="plasma", clim=(0, 1), scale=1, scale_units="width")
+    arrows = ax.quiver(w1, w2, -grads[..., 0] / scale, -grads[..., 1] / scale, numpy.minimum(norm, 1.0),
+                       cmap="plasma", clim=(0, 1), scale=1, scale_units="width")
+    fig.colorbar(arrows, ax=ax, orientation="horizontal", fraction=0.04, pad=0.08,
+                 label="arrow colour: gradient size |∇L| (1 and above: yellow); arrows point down the slope")
     ribbon = numpy.linspace(2.0, 0.5, 100)
     for sign in (1, -1):
         ax.plot(sign * ribbon, sign / ribbon, c="tab:blue", linewidth=8, alpha=0.35,
@@ -56,7 +68,8 @@ def vector_field(grid, loss, grads, trajectories):
     for weights in trajectories:
         _trajectory(ax, weights)
     ax.set(xlabel="w₁", ylabel="w₂", xlim=(-1.9, 1.9), ylim=(-1.9, 1.9))
-    ax.legend(loc="upper right")
+    handles = ax.get_legend_handles_labels()[0] + _trajectory_legend(len(trajectories[0]))
+    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     return fig
 
 
@@ -107,7 +120,7 @@ def depth_vs_lr(depths, lrs, epochs, best_lrs, fewest, best_curves):
     for d, row, lr, n, c in zip(depths, epochs, best_lrs, fewest, colors):
         ax.plot(lrs, numpy.where(numpy.isfinite(row), row, numpy.nan), c=c, label=f"depth {d}")
         ax.scatter([lr], [n], c=[c], marker="*", s=120, zorder=9)
-    ax.set(yscale="log", xlabel="learning rate η", ylabel="epochs to converge",
+    ax.set(yscale="log", xlabel="learning rate η", ylabel="epochs to converge", xlim=(0, lrs[-1]),
            title="Every learning rate tried (gaps: never converged)")
     ax.legend(fontsize=8)
     axes[1, 0].plot(depths, fewest, "o-", c="r")

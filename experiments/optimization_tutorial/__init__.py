@@ -9,7 +9,7 @@ One file per section, in the tutorial's order:
     filters.py        2.4  the linear model's class filters (Adam, lr 7e-4, 200 steps)
     gd_step.py        3    one gradient_update: the parameters before and after
     random_search.py  3    random directions vs the gradient step in 7850 dimensions
-    momentum.py       4    gradient descent vs momentum_update on a poorly conditioned loss
+    momentum.py       4    gradient descent vs momentum_update on a flat two-parameter loss
     overparam.py      5    wider MLPs train faster and more reliably from perturbed inits
     minibatch.py      6    minibatch size under a fixed time budget (sample_minibatch)
     rmsprop.py        7    rmsprop_update vs SGD vs momentum, and their lr robustness

@@ -28,7 +28,7 @@ KEY_FIGURES = ("filters", "momentum", "overparam")
 
 def build_parser():
     p = common.parser(NAME, "The optimization-techniques tutorial, one section per subcommand "
-                            "(no section: all of them, in order).")
+                            "(no section: all of them, in order).", mnist=True)
     p.add_argument("sections", nargs="*", metavar="SECTION",
                    help=f"any of: {', '.join(SECTIONS)} (default: all)")
     p.add_argument("--figures", type=Path, default=None,
@@ -45,7 +45,7 @@ def main(argv=None):
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     sections = args.sections or list(SECTIONS)
     out = common.setup(args, NAME)
-    course_data = load_course_data(args.seed)
+    course_data = load_course_data(args.seed, root=args.data)
 
     results, seconds = {}, {}
     for name in sections:
@@ -65,4 +65,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    common.main_or_exit(main)

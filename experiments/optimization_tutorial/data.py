@@ -15,13 +15,19 @@ def run(data, args, out):
 
     plt = common.pyplot()
     background = -data.mean / data.std
-    fig, axes = plt.subplots(1, NUM_EXAMPLES, figsize=(5 * NUM_EXAMPLES, 5))
+    # Large panels so the value of each of the 28 x 28 pixels is readable at fontsize 6;
+    # constrained layout keeps the titles inside the figure.
+    fig, axes = plt.subplots(1, NUM_EXAMPLES, figsize=(7 * NUM_EXAMPLES, 7.4), layout="constrained")
     for ax, image, label in zip(axes, images, labels):
         ax.matshow(image, cmap="gray_r")
+        middle = (background + image.max()) / 2
         for i, j in zip(*(image > background + 1e-6).nonzero()):
-            ax.text(j, i, f"{image[i, j]:.1f}", ha="center", va="center", fontsize=4, color="steelblue")
-        ax.set_title(f"Label: {label}   (blank: background, {background:.2f})")
+            ax.text(j, i, f"{image[i, j]:.1f}", ha="center", va="center", fontsize=6,
+                    color="white" if image[i, j] > middle else "navy")     # readable on dark and light ink
+        ax.set_title(f"Label: {label}", fontsize=14)
         ax.axis("off")
+    fig.suptitle(f"Standardised pixel values of three training examples (blank: background, {background:.2f})",
+                 fontsize=14)
     common.save_figure(fig, out / "data.png")
 
     rows = [[str(k), str(label), f"{image.min():.3f}", f"{image.max():.3f}", f"{image.mean():.3f}"]

@@ -6,7 +6,9 @@ cheap, noisy updates and large batches few accurate ones. A 784-100-100-10 MLP i
 by gradient descent for 2.5 seconds per batch size (20, 250, 1000), as in the course's
 demo 6.2, first with the course's lr 5e-3 for all three, then with a learning rate that
 grows with the batch (a larger batch's gradient is less noisy, so it can take a larger
-step). The loss is plotted against seconds, so the numbers depend on the machine.
+step). The loss is plotted against seconds, so the numbers depend on the machine and on
+what else runs on it. A run whose loss turns nan or inf stops there and is recorded as
+diverged (``diverged_at``: that update, counted from 1); the other runs go on.
 """
 import copy
 import time
@@ -26,7 +28,8 @@ TIME_BUDGET = 2.5
 
 
 def train_for(model, x, y, batch_size, lr, budget, rng):
-    """Gradient descent on random minibatches for ``budget`` seconds: rows (seconds, loss)."""
+    """Gradient descent on random minibatches for ``budget`` seconds. Returns rows (seconds, loss)
+    and the update whose loss was nan or inf (counted from 1; None if none was), where it stopped."""
     params = model.parameters()
     history = []
     start = time.perf_counter()
@@ -35,7 +38,9 @@ def train_for(model, x, y, batch_size, lr, budget, rng):
         loss = loss_fn(model, xb, yb)
         gradient_update(loss, params, lr=lr)
         history.append((time.perf_counter() - start, loss.item()))
-    return np.array(history)
+        if common.is_diverged(history[-1][1]):
+            return np.array(history), len(history)
+    return np.array(history), None
 
 
 def run(data, args, out):
@@ -48,9 +53,11 @@ def run(data, args, out):
         for setting, lrs in LEARNING_RATES.items():
             for batch_size, lr in zip(BATCH_SIZES, lrs):
                 rng = np.random.default_rng(args.seed)
-                history = train_for(copy.deepcopy(base), data.x_train, data.y_train, batch_size, lr, budget, rng)
+                history, diverged_at = train_for(copy.deepcopy(base), data.x_train, data.y_train, batch_size, lr,
+                                                 budget, rng)
                 runs[f"{setting}, batch {batch_size}"] = {"setting": setting, "batch_size": batch_size, "lr": lr,
-                                                          "seconds": history[:, 0], "loss": history[:, 1]}
+                                                          "seconds": history[:, 0], "loss": history[:, 1],
+                                                          "diverged_at": diverged_at}
                 bar.update(1)
 
     plt = common.pyplot()
@@ -58,7 +65,8 @@ def run(data, args, out):
                              sharex=True, sharey=True, squeeze=False)
     for ax, r in zip(axes.flat, runs.values()):
         ax.plot(r["seconds"], r["loss"], alpha=0.8, linewidth=0.8)
-        ax.set_title(f"batch {r['batch_size']}, lr {r['lr']:g}: {len(r['loss'])} updates", fontsize=10)
+        status = f"diverged at update {r['diverged_at']}" if r["diverged_at"] else f"{len(r['loss'])} updates"
+        ax.set_title(f"batch {r['batch_size']}, lr {r['lr']:g}: {status}", fontsize=10)
         ax.set_ylim(0, 2.5)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
@@ -68,7 +76,8 @@ def run(data, args, out):
     common.save_figure(fig, out / "minibatch.png")
 
     rows = [[r["setting"], str(r["batch_size"]), f"{r['lr']:g}", str(len(r["loss"])),
-             f"{1e3 * r['seconds'][-1] / len(r['loss']):.2f}", f"{r['loss'][-20:].mean():.3f}"]
+             f"{1e3 * r['seconds'][-1] / len(r['loss']):.2f}",
+             f"diverged at {r['diverged_at']}" if r["diverged_at"] else f"{r['loss'][-20:].mean():.3f}"]
             for r in runs.values()]
     print(common.format_table(["setting", "batch", "lr", "updates", "ms/update", "loss (last 20)"], rows))
     result = {"section": "minibatch", "time_budget_s": budget, "runs": runs}

@@ -1,11 +1,12 @@
-"""Section 4, poor conditioning: gradient descent vs momentum on a two-parameter loss.
+"""Section 4 (the course's "poor conditioning"): gradient descent vs momentum on a two-parameter loss.
 
 Freeze every parameter of the linear model at its initial value except two: u = W[0, 378]
 (the weight of the centre pixel for class 0) and v = b[7] (the bias of class 7). The loss
-L(u, v) on the 500-example subset is then a function of two numbers, whose curvatures
-(the eigenvalues of its Hessian, printed) differ along the two axes and are small. With
-the course's lr 0.1, gradient descent moves by lr * slope and crawls along the flat
-direction. Momentum
+L(u, v) on the 500-example subset is then a function of two numbers. Its curvatures (the
+eigenvalues of its Hessian, printed) differ only by a factor of about 4 -- the surface is
+not badly conditioned -- but both are small: the surface is flat. With the course's lr 0.1,
+gradient descent moves by lr * slope and crawls, most slowly along the flatter direction.
+Momentum
 
     v_t = -lr * grad L(w_t) + beta * v_{t-1},    w_{t+1} = w_t + v_t
 
@@ -90,18 +91,22 @@ def polyak(H):
 
 
 def trajectory(loss, update, steps, **settings):
-    """Rows (u, v, L(u, v)) before each of ``steps`` updates from INIT."""
+    """Rows (u, v, L(u, v)) before each of ``steps`` updates from INIT, and the iteration
+    (counted from 1) whose loss was nan or inf, or None: a diverging run stops there and
+    its later rows stay nan."""
     params = [nn.Parameter(np.array(x)) for x in INIT]
     velocities = [backend.get_array_module(p.data).zeros_like(p.data) for p in params]
-    path = np.zeros((steps, 3))
+    path = np.full((steps, 3), np.nan)
     for t in range(steps):
         value = loss(*params)
         path[t] = [params[0].item(), params[1].item(), value.item()]
+        if common.is_diverged(path[t, 2]):
+            return path, t + 1
         if update is gradient_update:
             gradient_update(value, params, **settings)
         else:
             update(value, params, velocities, **settings)
-    return path
+    return path, None
 
 
 def first_step_within(distances, tolerance):
@@ -119,9 +124,10 @@ def run(data, args, out):
     H = hessian(loss, optimum)
     eigenvalues = np.linalg.eigvalsh(H)
     tuned_lr, tuned_beta = polyak(H)
-    paths = {"GD": trajectory(loss, gradient_update, steps, lr=LR),
-             "Momentum": trajectory(loss, momentum_update, steps, lr=LR, beta=BETA),
-             "Momentum, Polyak": trajectory(loss, momentum_update, steps, lr=tuned_lr, beta=tuned_beta)}
+    runs = {"GD": trajectory(loss, gradient_update, steps, lr=LR),
+            "Momentum": trajectory(loss, momentum_update, steps, lr=LR, beta=BETA),
+            "Momentum, Polyak": trajectory(loss, momentum_update, steps, lr=tuned_lr, beta=tuned_beta)}
+    paths = {name: path for name, (path, _) in runs.items()}
     grid = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, grid_points)
     U, V = np.meshgrid(grid, grid)
     with no_grad():
@@ -143,7 +149,7 @@ def run(data, args, out):
         ax_distance.semilogy(distances[:, 0] + 1e-16, line, color=color, label=f"weight u - {name}")
         ax_distance.semilogy(distances[:, 1] + 1e-16, line, color=color, alpha=0.45,
                              label=f"bias v - {name}")
-        summary[name] = {"final_distance": distances[-1], "final_loss": path[-1, 2],
+        summary[name] = {"final_distance": distances[-1], "final_loss": path[-1, 2], "diverged_at": runs[name][1],
                          "first_step_within_tolerance": first_step_within(distances, TOLERANCE)}
     ax_surface.plot(*optimum, "*", color="lime", markersize=14, markeredgecolor="k", label="optimum")
     ax_surface.set_xlim(-GRID_HALF_WIDTH, GRID_HALF_WIDTH)
@@ -166,10 +172,11 @@ def run(data, args, out):
     print(f"Hessian eigenvalues there: {eigenvalues[0]:.4f}, {eigenvalues[1]:.4f} (condition number "
           f"{eigenvalues[1] / eigenvalues[0]:.1f}); Polyak's heavy ball: lr {tuned_lr:.4f}, beta {tuned_beta:.4f}")
     rows = [[name, f"{s['final_distance'][0]:.2e}", f"{s['final_distance'][1]:.2e}", f"{s['final_loss']:.6f}",
-             "never" if s["first_step_within_tolerance"] is None else str(s["first_step_within_tolerance"])]
+             "never" if s["first_step_within_tolerance"] is None else str(s["first_step_within_tolerance"]),
+             "-" if s["diverged_at"] is None else str(s["diverged_at"])]
             for name, s in summary.items()]
     print(common.format_table(["method", "|u - u*| at end", "|v - v*| at end", "loss at end",
-                               f"first step both < {TOLERANCE:g}"], rows))
+                               f"first step both < {TOLERANCE:g}", "diverged at"], rows))
     result = {"section": "momentum", "pixel": PIXEL, "init": INIT, "steps": steps, "lr": LR, "beta": BETA,
               "optimum": optimum, "optimum_loss": optimum_loss, "newton_gradient": gradient_left,
               "hessian": H, "hessian_eigenvalues": eigenvalues, "polyak": {"lr": tuned_lr, "beta": tuned_beta},

@@ -6,6 +6,8 @@ may stall in poor regions. For each architecture, one base model is perturbed se
 (lr 5e-2, 150 steps) on the 500-example subset -- the course's interactive demo 5.
 In a convex problem all copies would end at the same loss; here the narrow network's
 copies spread out and stay high, while the wide ones all go down fast and together.
+A copy whose loss turns nan or inf stops there (the rest of its curve stays nan) and is
+recorded as diverged; the other copies go on.
 """
 import copy
 
@@ -22,8 +24,10 @@ STEPS, LR, INITS, NOISE_SCALE = 150, 5e-2, 7, 2e-1
 
 
 def train_copies(base, X, y, rng, inits, steps, progress):
-    """Loss curves (inits, steps) of ``inits`` perturbed copies of ``base``, each trained by GD."""
-    curves = np.zeros((inits, steps))
+    """Loss curves (inits, steps) of ``inits`` perturbed copies of ``base``, each trained by GD,
+    and for each copy the step (counted from 1) whose loss was nan or inf, or None."""
+    curves = np.full((inits, steps), np.nan)
+    diverged_at = [None] * inits
     for i in range(inits):
         model = copy.deepcopy(base)
         random_update(model, NOISE_SCALE, rng)
@@ -33,7 +37,11 @@ def train_copies(base, X, y, rng, inits, steps, progress):
             gradient_update(loss, params, lr=LR)
             curves[i, t] = loss.item()
             progress.update(1)
-    return curves
+            if common.is_diverged(curves[i, t]):
+                diverged_at[i] = t + 1
+                progress.update(steps - t - 1)
+                break
+    return curves, diverged_at
 
 
 def run(data, args, out):
@@ -45,10 +53,10 @@ def run(data, args, out):
         for hidden in HIDDEN_DIMS:
             manual_seed(args.seed)
             base = nn.MLP(in_dim=784, out_dim=10, hidden_dims=hidden)
-            curves = train_copies(base, data.X, data.y, rng, inits, steps, bar)
+            curves, diverged_at = train_copies(base, data.X, data.y, rng, inits, steps, bar)
             results[str(hidden)] = {"hidden_dims": hidden,
                                     "num_params": sum(p.numel() for p in base.parameters()),
-                                    "loss_curves": curves}
+                                    "loss_curves": curves, "diverged_at": diverged_at}
 
     plt = common.pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.8), sharey=True)
@@ -65,10 +73,13 @@ def run(data, args, out):
     rows = []
     for r in results.values():
         final = r["loss_curves"][:, -1]
-        rows.append([str(r["hidden_dims"]), f"{r['num_params']:,}", f"{final.mean():.4f}", f"{final.std():.4f}",
-                     f"{final.min():.4f}", f"{final.max():.4f}"])
-    print(common.format_table(["hidden dims", "parameters", f"loss after {steps}: mean", "std", "min", "max"],
-                              rows))
+        final = final[np.isfinite(final)]          # the copies that did not diverge
+        numbers = [f"{v:.4f}" for v in (final.mean(), final.std(), final.min(), final.max())] if len(final) \
+            else ["-"] * 4
+        diverged = sum(d is not None for d in r["diverged_at"])
+        rows.append([str(r["hidden_dims"]), f"{r['num_params']:,}", *numbers, f"{diverged} of {inits}"])
+    print(common.format_table(["hidden dims", "parameters", f"loss after {steps}: mean", "std", "min", "max",
+                               "diverged"], rows))
     result = {"section": "overparam", "steps": steps, "lr": LR, "inits": inits, "noise_scale": NOISE_SCALE,
               "models": results}
     common.save_json(out / "overparam.json", result)

@@ -10,6 +10,7 @@ minibatches of the full training set, lr 2e-3, momentum beta 0.9, RMSprop alpha 
 the batch size (128) and number of steps (300) are mid-range values of the demo's sliders.
 All three see the same minibatches from the same initial weights. A second panel sweeps
 the learning rate to show what the course asks about: how robust each method is to it.
+A run whose loss turns nan or inf stops there and is recorded as diverged, with the step.
 """
 import copy
 
@@ -30,7 +31,8 @@ COLORS = {"SGD": "black", "Momentum": "red", "RMSprop": "fuchsia"}
 
 
 def train(base, method, lr, x, y, steps, seed):
-    """Minibatch loss at each of ``steps`` updates of ``method`` from a copy of ``base``."""
+    """Minibatch loss at each of ``steps`` updates of ``method`` from a copy of ``base``; a run
+    that diverges stops at its first nan or inf loss (the last one returned)."""
     update, settings = METHODS[method]
     model = copy.deepcopy(base)
     params = model.parameters()
@@ -50,6 +52,11 @@ def train(base, method, lr, x, y, steps, seed):
     return np.array(losses)
 
 
+def diverged_at(losses):
+    """The step (counted from 1) whose loss was nan or inf, or None: ``train`` stops there."""
+    return len(losses) if len(losses) and common.is_diverged(losses[-1]) else None
+
+
 def final_loss(losses, steps):
     """Mean loss of the last 20 updates; inf for a run that diverged before the end."""
     return float(losses[-20:].mean()) if len(losses) == steps and np.isfinite(losses).all() else float("inf")
@@ -59,15 +66,16 @@ def run(data, args, out):
     steps = 20 if args.quick else STEPS
     manual_seed(args.seed)
     base = nn.MLP(in_dim=784, out_dim=10, hidden_dims=[100, 100])
-    curves, sweep = {}, {m: [] for m in METHODS}
+    curves, sweep, sweep_diverged_at = {}, {m: [] for m in METHODS}, {m: [] for m in METHODS}
     with common.progress(total=len(METHODS) * (1 + len(SWEEP_LRS)), desc="rmsprop",
                          disable=args.no_progress) as bar:
         for method in METHODS:
             curves[method] = train(base, method, LR, data.x_train, data.y_train, steps, args.seed)
             bar.update(1)
             for lr in SWEEP_LRS:
-                sweep[method].append(final_loss(train(base, method, lr, data.x_train, data.y_train, steps,
-                                                      args.seed), steps))
+                losses = train(base, method, lr, data.x_train, data.y_train, steps, args.seed)
+                sweep[method].append(final_loss(losses, steps))
+                sweep_diverged_at[method].append(diverged_at(losses))
                 bar.update(1)
 
     plt = common.pyplot()
@@ -90,11 +98,13 @@ def run(data, args, out):
     common.save_figure(fig, out / "rmsprop.png")
 
     headers = ["method"] + [f"lr {lr:g}" for lr in SWEEP_LRS]
-    rows = [[m] + [f"{v:.3f}" if np.isfinite(v) else "diverged" for v in values] for m, values in sweep.items()]
+    rows = [[m] + [f"{v:.3f}" if np.isfinite(v) else f"diverged at {d}" for v, d in zip(values, sweep_diverged_at[m])]
+            for m, values in sweep.items()]
     print(f"Minibatch loss (mean of the last 20 of {steps} steps, batch {BATCH_SIZE}):")
     print(common.format_table(headers, rows))
     result = {"section": "rmsprop", "batch_size": BATCH_SIZE, "steps": steps, "lr": LR,
               "settings": {m: s for m, (_, s) in METHODS.items()}, "curves": curves,
-              "sweep_lrs": SWEEP_LRS, "sweep_final_loss": sweep}
+              "curves_diverged_at": {m: diverged_at(losses) for m, losses in curves.items()},
+              "sweep_lrs": SWEEP_LRS, "sweep_final_loss": sweep, "sweep_diverged_at": sweep_diverged_at}
     common.save_json(out / "rmsprop.json", result)
     return result

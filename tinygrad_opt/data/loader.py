@@ -8,6 +8,8 @@ import numbers
 
 import numpy as np
 
+from .. import backend
+
 
 class MinibatchIterator:
     """Epochs of minibatches over ``(x, y)``, reshuffled every epoch, reproducibly.
@@ -89,28 +91,38 @@ class MinibatchIterator:
         """Resume from ``state_dict()``; the settings must match, or the batches would differ."""
         for key, value in self.state_dict().items():
             if key != "batches_done" and state[key] != value:
-                raise ValueError(f"cannot resume: the saved iterator has {key}={state[key]!r}, "
-                                 f"this one has {key}={value!r}")
+                # The usual way here: `mnist_optimizers --resume` with other flags than the
+                # run that wrote the checkpoint.
+                raise ValueError(f"cannot resume from the checkpoint (e.g. mnist_optimizers --resume, "
+                                 f"checkpoint_<optimizer>.npz): the saved iterator has "
+                                 f"{key}={state[key]!r}, this one has {key}={value!r}; use the same "
+                                 f"--seed and batch size as the run that saved it, or delete the checkpoint")
         done = state["batches_done"]
         if not isinstance(done, numbers.Integral) or done < 0:
             raise ValueError(f"batches_done must be a non-negative integer, got {done!r}")
         self.batches_done = int(done)
 
 
-def sample_minibatch(x, y, batch_size, rng):
-    """A random minibatch: ``batch_size`` distinct examples, all equally likely.
+def sample_minibatch(input_data, target_data, num_points=100, rng=None):
+    """A random minibatch, the course's ``sample_minibatch``: ``num_points`` distinct examples,
+    all equally likely.
 
-    x: (N, ...), y: (N, ...)  ->  (batch_size, ...), (batch_size, ...)
+    input_data: (N, ...), target_data: (N, ...)  ->  (num_points, ...), (num_points, ...)
     ``rng`` is a ``numpy.random.Generator``, e.g. ``np.random.default_rng(0)``; pass the
-    same one to every call so each call draws a new batch.
+    same one to every call so each call draws a new batch. Without it, the batch comes from
+    the generator ``tinygrad_opt.manual_seed`` seeds, as the course's version draws from
+    NumPy's global one. The course draws with replacement (``np.random.choice(N, num_points)``),
+    so an example may appear twice in its batch; here it cannot.
     """
-    num_examples = _check_pair(x, y)
-    _check_count(batch_size, "batch_size", at_most=num_examples)
+    num_examples = _check_pair(input_data, target_data)
+    _check_count(num_points, "num_points", at_most=num_examples)
+    if rng is None:
+        rng = backend.host_rng()
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                         f"got {type(rng).__name__}")
-    idx = rng.choice(num_examples, size=int(batch_size), replace=False)
-    return x[idx], y[idx]
+    idx = rng.choice(num_examples, size=int(num_points), replace=False)
+    return input_data[idx], target_data[idx]
 
 
 def subset(images, labels, n=500, seed=0):

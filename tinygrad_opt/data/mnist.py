@@ -19,8 +19,9 @@ the files are in that subfolder, otherwise directly in B. So TINYGRAD_OPT_DATA m
 the folder that holds the four MNIST files, or a parent holding ``mnist/`` and
 ``fashion-mnist/``.
 
-Every file's SHA-256 is compared with the published one (``SHA256`` below) before its
-bytes are used; a mismatch raises ``ChecksumError``. Missing files are downloaded from
+Uncompressed MNIST files (the same names without ``.gz``, as ``gunzip`` leaves them) are
+used where the ``.gz`` file is absent. Every file's SHA-256 is compared with the published
+one (``SHA256`` below) before its bytes are used; a mismatch raises ``ChecksumError``. Missing files are downloaded from
 the public mirrors when ``download=True``, into a temporary file in the same folder,
 verified, and only then renamed to their final name. When they cannot be found or
 downloaded, ``DatasetNotFoundError`` says which files to put where.
@@ -50,13 +51,19 @@ FILES = (
 
 # SHA-256 of the .gz files. The official pages publish MD5s; these files match them
 # (MNIST: f68b3c2d.., d53e105e.., 9fb629c4.., ec29112d..; Fashion-MNIST: 8d4fb7e6..,
-# 25c81989.., bef4ecab.., bb300cfd..), and SHA-256 is the stronger check.
+# 25c81989.., bef4ecab.., bb300cfd..), and SHA-256 is the stronger check. For MNIST also
+# those of the uncompressed files (their MD5s, 6bbc9ace.., a25bea73.., 2646ac64..,
+# 27ae3e4e.., are the published ones too): a file name listed here is accepted.
 SHA256 = {
     "mnist": {
         "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
         "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
         "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
         "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
     "fashion-mnist": {
         "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
@@ -75,6 +82,10 @@ MIRRORS = {
 }
 
 DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+# Seconds a download may wait to connect, or for the next bytes: short, so that offline the
+# message comes fast, while a slow download that keeps sending still finishes.
+DOWNLOAD_TIMEOUT = 10
 
 # The network goes through this one name so that tests can replace it.
 _urlopen = urllib.request.urlopen
@@ -120,12 +131,12 @@ def load_mnist(root=None, *, dataset="mnist", download=True):
     true, and checked against their SHA-256 before being read.
     """
     folder = data_dir(dataset, root)
-    missing = [name for name in FILES if not (folder / name).is_file()]
+    missing = [name for name in FILES if _find(dataset, folder, name) is None]
     if missing and download:
         _download_missing(dataset, folder, missing)
     elif missing:
         raise DatasetNotFoundError(_not_found_message(dataset, folder, missing, failures=()))
-    return MNISTData(*(_read_verified(dataset, folder / name) for name in FILES))
+    return MNISTData(*(_read_verified(dataset, _find(dataset, folder, name)) for name in FILES))
 
 
 def train_mean_std(train_images):
@@ -202,6 +213,15 @@ def _check_dataset(dataset):
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(SHA256)}")
 
 
+def _find(dataset, folder, name):
+    """The file in ``folder`` that holds ``name`` (a .gz name): itself, else its uncompressed
+    form if that one has a known checksum; None if neither is there."""
+    for candidate in (name, name.removesuffix(".gz")):
+        if candidate in SHA256[dataset] and (folder / candidate).is_file():
+            return folder / candidate
+    return None
+
+
 def _read_verified(dataset, path):
     # One read: the bytes that are hashed are the bytes that are parsed, so the file
     # cannot change in between, and parsing needs the whole file in memory anyway.
@@ -232,7 +252,7 @@ def _download_missing(dataset, folder, missing):
             failures.append(f"{mirror + name}: {failure}")
         else:
             # Every mirror failed for this file; most likely we are offline, so stop here.
-            still_missing = [other for other in missing if not (folder / other).is_file()]
+            still_missing = [other for other in missing if _find(dataset, folder, other) is None]
             raise DatasetNotFoundError(_not_found_message(dataset, folder, still_missing, failures))
 
 
@@ -247,7 +267,7 @@ def _download(url, destination, expected_sha256):
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name + ".",
                                              suffix=".part")
         digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as out, _urlopen(url, timeout=60) as response:
+        with os.fdopen(handle, "wb") as out, _urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
             while chunk := response.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
@@ -269,7 +289,10 @@ def _not_found_message(dataset, folder, missing, failures):
         lines += ["Download failed:"] + [f"  {failure}" for failure in failures]
     lines += [f"To fix: put these files (from {' or '.join(MIRRORS[dataset])}) into {folder}:"]
     lines += [f"  {file}" for file in missing]
+    if any(name.removesuffix(".gz") in SHA256[dataset] for name in missing):
+        lines += ["(gzip-compressed, or uncompressed under the same name without .gz)"]
     lines += [f"or put all four {name} files in a folder of your choice and point to it with",
               f"  export {ENV_VAR}=/path/to/that/folder",
-              f"(or to a folder with a {dataset}/ subfolder), or pass root=... to the loader."]
+              f"(or to a folder with a {dataset}/ subfolder), or pass root=... to the loader",
+              "(on an experiment's command line: --data /path/to/that/folder)."]
     return "\n".join(lines)
