@@ -18,6 +18,7 @@ next), and reports the median of the per-round ratios.
 import gc
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -89,8 +90,8 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu"):
     def engine():
         idx = order[step["i"] % 64]
         step["i"] += 1
+        opt.zero_grad()                  # PyTorch's order: zero_grad, forward, backward, step
         loss = F.nll_loss(model(Tensor(xd[idx])), Tensor(yd[idx]))
-        opt.zero_grad()
         loss.backward()
         opt.step()
 
@@ -120,8 +121,8 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu"):
         def torch_loop():
             idx = torch.from_numpy(order[step["i"] % 64])
             step["i"] += 1
-            loss = torch.nn.functional.nll_loss(torch.log_softmax(tnet(xt[idx]), 1), yt[idx])
             topt.zero_grad()
+            loss = torch.nn.functional.nll_loss(torch.log_softmax(tnet(xt[idx]), 1), yt[idx])
             loss.backward()
             topt.step()
 
@@ -287,35 +288,72 @@ def bench_gpu(args, progress):
     return ["batch", "iterations/s", "examples/s"], rows, record
 
 
+PARTS = ("mlp", "narrow", "ops", "startup")
+
+
+def blas_info():
+    """Which BLAS kernel NumPy runs (it decides most of the MLP's time), where threadpoolctl
+    is importable (not a dependency), and the OpenBLAS settings from the environment."""
+    info = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
+    if importlib.util.find_spec("threadpoolctl") is not None:
+        import threadpoolctl
+        info["libraries"] = [{k: lib.get(k) for k in ("internal_api", "architecture", "num_threads", "version")}
+                             for lib in threadpoolctl.threadpool_info()]
+    return info
+
+
 def main(argv=None):
     p = common.parser("benchmark", __doc__.split("\n\n")[0])
     p.add_argument("--iterations", type=int, default=300, help="timed calls per run (default 300)")
     p.add_argument("--rounds", type=int, default=7, help="interleaved rounds; medians over them (default 7)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    p.add_argument("--only", default=",".join(PARTS),
+                   help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
     args = p.parse_args(argv)
+    parts = [x for x in args.only.split(",") if x]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        p.error(f"--only: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     if args.quick:
         args.iterations, args.rounds = 5, 1
     out = common.setup(args, "benchmark")
     torch = None if args.no_torch else _torch()
     if torch is not None:
         torch.manual_seed(0)
-    results = {"iterations": args.iterations, "rounds": args.rounds,
-               "pytorch": torch.__version__ if torch else None, "numpy": np.__version__}
-    n_runs = args.rounds * (3 * (3 if torch else 2) + (3 if torch else 2) + (5 if torch else 3))
+    results = {"iterations": args.iterations, "rounds": args.rounds, "numpy": np.__version__,
+               "pytorch": torch.__version__ if torch else None,
+               "pytorch_threads": torch.get_num_threads() if torch else None, "blas": blas_info()}
+    libraries = results["blas"].get("libraries", [])
+    print("NumPy", np.__version__, "| BLAS:", ", ".join(f"{b['internal_api']} {b['architecture'] or ''} "
+                                                        f"{b['num_threads']} threads" for b in libraries) or "?",
+          "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
+    per_round = {"mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2, "ops": 5 if torch else 3, "startup": 0}
+    n_runs = args.rounds * sum(per_round[x] for x in parts)
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
         if backend.current().name == "cupy":
             headers, rows, results["gpu"] = bench_gpu(args, bar)
             print("\nMLP on the GPU (Adam), by batch size\n" + common.format_table(headers, rows))
             backend.use("numpy")
-        headers, rows, results["mlp"] = bench_mlp(args, torch, bar)
-        print("\nMLP training iteration (784-100-10, batch 100, float32), median ms and median ratio\n"
-              + common.format_table(headers, rows))
-        headers, rows, results["narrow"] = bench_narrow(args, torch, bar)
-        print("\nDeep narrow linear net, depth 50, 100 samples, one gradient-descent epoch\n"
-              + common.format_table(headers, rows))
-        headers, rows, results["op_overhead"] = bench_op_overhead(args, torch, bar)
-        print("\nPer-op overhead\n" + common.format_table(headers, rows))
-    results["import_and_memory"] = im = bench_import_and_memory(args.quick)
+        if "mlp" in parts:
+            headers, rows, results["mlp"] = bench_mlp(args, torch, bar)
+            print("\nMLP training iteration (784-100-10, batch 100, float32), median ms and median ratio\n"
+                  + common.format_table(headers, rows))
+        if "narrow" in parts:
+            headers, rows, results["narrow"] = bench_narrow(args, torch, bar)
+            print("\nDeep narrow linear net, depth 50, 100 samples, one gradient-descent epoch\n"
+                  + common.format_table(headers, rows))
+        if "ops" in parts:
+            headers, rows, results["op_overhead"] = bench_op_overhead(args, torch, bar)
+            print("\nPer-op overhead\n" + common.format_table(headers, rows))
+    if "startup" in parts:
+        results["import_and_memory"] = bench_import_and_memory(args.quick)
+        _print_startup(results["import_and_memory"])
+    common.save_json(out / "benchmark.json", results)
+    print(f"\nwrote {out / 'benchmark.json'}")
+    return results
+
+
+def _print_startup(im):
     print(f"\nimport tinygrad_opt: {im['import_seconds_median'] * 1e3:.0f} ms (median of 5 fresh interpreters)")
     if "peak_bytes" in im:
         print(f"peak traced memory of an MNIST run: {im['peak_bytes'] / 2**20:.0f} MiB = "
@@ -329,9 +367,6 @@ def main(argv=None):
               f"and evaluation")
     else:
         print(f"whole mnist_optimizers run: not measured ({im['whole_run_error']})")
-    common.save_json(out / "benchmark.json", results)
-    print(f"\nwrote {out / 'benchmark.json'}")
-    return results
 
 
 if __name__ == "__main__":
