@@ -11,7 +11,8 @@ next), and reports the median of the per-round ratios.
 2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
    engine vs the course's analytic NumPy gradient (vs PyTorch autograd if installed).
 3. Per-op overhead: one tiny elementwise op (and its backward).
-4. ``import tinygrad_opt`` time, peak memory of an MNIST training run, and the wall time of a
+4. Page faults per step of a training loop with and without ``allocator.py``'s setting,
+   ``import tinygrad_opt`` time, peak memory of an MNIST training run, and the wall time of a
    whole ``mnist_optimizers`` run for one optimizer (load, 3000 iterations, evaluation).
 5. With ``--backend cupy``: the MLP at batch sizes 100 to 8192, iterations per second.
 """
@@ -270,6 +271,53 @@ def _whole_run(quick):
     return {"whole_run_seconds": wall, "whole_run_training_seconds": training, "whole_run_quick": quick}
 
 
+# -- 4b. page faults: why allocator.py exists ----------------------------------------------
+# The MNIST step in PyTorch's order (zero_grad first) alone in a fresh process, where nothing
+# else shapes the heap: minor page faults and milliseconds per step.
+STEADY_LOOP = """
+import resource, sys, time, numpy as np
+import tinygrad_opt
+from tinygrad_opt import Tensor, nn, optim
+import tinygrad_opt.nn.functional as F
+rng = np.random.default_rng(0)
+x, y = rng.random((2000, 784), dtype=np.float32), rng.integers(0, 10, 2000)
+model = nn.MLP(784, 10, [100]); opt = optim.SGD(model.parameters(), lr=0.1)
+def step():
+    idx = rng.integers(0, 2000, 100)
+    opt.zero_grad()
+    F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])).backward()
+    opt.step()
+for _ in range(50):
+    step()
+n = int(sys.argv[1])
+faults, started = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+for _ in range(n):
+    step()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / n, (time.perf_counter() - started) / n)
+"""
+
+
+def steady_loop(top_pad, steps=500):
+    """(page faults, seconds) per step of STEADY_LOOP in a fresh process with
+    ``TINYGRAD_OPT_MALLOC_TOP_PAD=top_pad`` (None: the default)."""
+    env = dict(os.environ)
+    if top_pad is not None:
+        env["TINYGRAD_OPT_MALLOC_TOP_PAD"] = str(top_pad)
+    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps)], capture_output=True, text=True,
+                         env=env, check=True)
+    faults, seconds = map(float, out.stdout.split())
+    return faults, seconds
+
+
+def bench_page_faults(quick):
+    steps = 20 if quick else 500
+    record = {}
+    for name, top_pad in (("default", None), ("top_pad_0", 0)):
+        faults, seconds = steady_loop(top_pad, steps)
+        record[name] = {"page_faults_per_step": faults, "ms_per_step": seconds * 1e3}
+    return record
+
+
 # -- 5. GPU throughput ----------------------------------------------------------------------
 def bench_gpu(args, progress):
     cp = backend.get("cupy").xp
@@ -288,7 +336,7 @@ def bench_gpu(args, progress):
     return ["batch", "iterations/s", "examples/s"], rows, record
 
 
-PARTS = ("mlp", "narrow", "ops", "startup")
+PARTS = ("mlp", "narrow", "ops", "startup", "faults")
 
 
 def blas_info():
@@ -327,7 +375,7 @@ def main(argv=None):
     print("NumPy", np.__version__, "| BLAS:", ", ".join(f"{b['internal_api']} {b['architecture'] or ''} "
                                                         f"{b['num_threads']} threads" for b in libraries) or "?",
           "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
-    per_round = {"mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2, "ops": 5 if torch else 3, "startup": 0}
+    per_round = {"mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2, "ops": 5 if torch else 3, "startup": 0, "faults": 0}
     n_runs = args.rounds * sum(per_round[x] for x in parts)
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
         if backend.current().name == "cupy":
@@ -348,6 +396,12 @@ def main(argv=None):
     if "startup" in parts:
         results["import_and_memory"] = bench_import_and_memory(args.quick)
         _print_startup(results["import_and_memory"])
+    if "faults" in parts:
+        results["page_faults"] = pf = bench_page_faults(args.quick)
+        print(f"\nMNIST step in PyTorch's order, alone in a fresh process: "
+              f"{pf['default']['page_faults_per_step']:.1f} page faults and {pf['default']['ms_per_step']:.3f} ms "
+              f"per step; with TINYGRAD_OPT_MALLOC_TOP_PAD=0 (malloc left alone): "
+              f"{pf['top_pad_0']['page_faults_per_step']:.1f} and {pf['top_pad_0']['ms_per_step']:.3f} ms")
     common.save_json(out / "benchmark.json", results)
     print(f"\nwrote {out / 'benchmark.json'}")
     return results

@@ -17,6 +17,8 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
         assert math.isfinite(mlp["ratio_vs_numpy"]) and mlp["ratio_vs_numpy"] > 0
     assert set(results["narrow"]["us_per_epoch"]) == {"tinygrad_opt", "numpy_analytic"}
     assert results["import_and_memory"]["import_seconds_median"] > 0
+    assert set(results["page_faults"]) == {"default", "top_pad_0"}
     out = capsys.readouterr().out
-    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "import tinygrad_opt"):
+    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "import tinygrad_opt",
+                  "page faults"):
         assert title in out
