@@ -24,7 +24,9 @@ forward computation followed by its ``backward`` closure, side by side.
    contributed, so the contributions are summed back to ``(3, 1)``. The engine does this
    once for all ops (:func:`unbroadcast`), so no op can forget it.
 4. **Leaves accumulate.** Tensors created by the user with ``requires_grad=True`` keep
-   ``.grad``, which *adds up* over backward calls (as in PyTorch) until it is zeroed.
+   ``.grad``, which *adds up* over backward calls (as in PyTorch) until it is zeroed. A leaf
+   passes nothing on, so it needs no place in the order: each contribution is added to its
+   ``.grad`` the moment it arrives.
 
 Afterwards the graph is freed (the closures hold the inputs' arrays) unless
 ``retain_graph=True``; a second backward through a freed graph raises an error.
@@ -188,23 +190,15 @@ class Tensor:
             if gradient.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                                  f"but the tensor has shape {self.shape}")
-        grads = {id(self): gradient}
-        kept = set()      # ids of arrays a leaf has kept as its .grad in this pass
+        if self._backward is None:               # backward() on a leaf itself: dL/dL = 1
+            _accumulate(self, gradient, set(), gradient)
+            return
+        # (tensors are dict keys by identity: Tensor defines no __eq__)
+        grads = {self: gradient}                 # dL/d(node) of the op nodes, filled in as we go
+        kept = set()                             # ids of the arrays leaves keep as their .grad
         for node in reversed(_topological_order(self)):
-            g = grads.pop(id(node), None)
+            g = grads.pop(node, None)
             if g is None:
-                continue
-            if node._backward is None:          # a leaf: accumulate, as PyTorch does
-                if node.grad is not None:
-                    node.grad = node.grad + g
-                elif g.base is None and g is not gradient and id(g) not in kept:
-                    node.grad = g               # a fresh array nobody else holds: keep it, no copy
-                    kept.add(id(g))
-                else:
-                    # a view (reshape, sum's broadcast), the caller's gradient, or an array
-                    # another leaf already keeps (add hands g to both inputs): the leaf gets
-                    # its own copy, so updating one .grad in place never changes another
-                    node.grad = g.copy()
                 continue
             if node._backward is _freed:
                 raise RuntimeError(f"backward(): trying to backward through the graph a second time "
@@ -221,8 +215,10 @@ class Tensor:
                     pg = unbroadcast(pg, parent.data.shape)
                 if pg.dtype != parent.data.dtype:       # a float32 leaf gets a float32 grad
                     pg = pg.astype(parent.data.dtype)
-                key = id(parent)
-                grads[key] = pg if key not in grads else grads[key] + pg
+                if parent._backward is None:            # a leaf passes nothing on: add it up now
+                    _accumulate(parent, pg, kept, gradient)
+                else:
+                    grads[parent] = pg if parent not in grads else grads[parent] + pg
             if not retain_graph:                # drop the closures and the arrays they hold
                 node._parents = ()
                 node._backward = _freed
@@ -359,11 +355,12 @@ def _ragged(data):
 
 
 def _topological_order(root):
-    """Tensors of the graph below ``root`` (those needing grad), each after its parents.
+    """The op nodes of the graph below ``root`` (those needing grad), each after its parents.
 
     Iterative depth-first search: a node is appended once all of its parents have been,
     so reversing the list gives an order in which every node's gradient is complete
-    before it is passed on.
+    before it is passed on. Leaves are left out: they pass no gradient on, so ``backward``
+    adds up their contributions as they arrive.
     """
     order, visited = [], set()
     stack = [(root, False)]
@@ -371,13 +368,31 @@ def _topological_order(root):
         node, parents_done = stack.pop()
         if parents_done:
             order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
+        elif node not in visited:
+            visited.add(node)
             stack.append((node, True))
             for parent in node._parents:
-                if parent.requires_grad and id(parent) not in visited:
+                if parent.requires_grad and parent._backward is not None and parent not in visited:
                     stack.append((parent, False))
     return order
+
+
+def _accumulate(leaf, g, kept, gradient):
+    """Add ``g`` into ``leaf.grad``: gradients add up until zeroed, as in PyTorch.
+
+    The first contribution is kept without a copy when it is a fresh array nobody else
+    holds. A view (reshape, sum's broadcast), the caller's ``gradient``, or an array that
+    another leaf already keeps (``add`` hands ``g`` to both inputs) is copied, so that
+    updating one ``.grad`` in place never changes another array. ``kept``: the ids of
+    the arrays that leaves keep in this backward pass.
+    """
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g
+    elif g.base is None and g is not gradient and id(g) not in kept:
+        leaf.grad = g
+        kept.add(id(g))
+    else:
+        leaf.grad = g.copy()
 
 
 def unbroadcast(grad, shape):

@@ -21,14 +21,17 @@ def _operands(a, b, op):
     b = as_tensor(b, like=a)
     same_device(op, a, b)
     # NumPy's own message names neither the op nor the tensors' shapes as the user wrote them
-    for m, n in zip(reversed(a.shape), reversed(b.shape)):
-        if m != n and m != 1 and n != 1:
-            raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
-                             f"the right, each pair of axes must be equal or contain a 1")
-    if a.dtype.kind == "f" and b.dtype.kind != "f":
-        b = Tensor._wrap(b.data.astype(a.dtype))    # integers never need grad: no graph is lost
-    elif b.dtype.kind == "f" and a.dtype.kind != "f":
-        a = Tensor._wrap(a.data.astype(b.dtype))
+    # (the two checks below run only when shapes or dtypes differ: every op pays for them)
+    if a.data.shape != b.data.shape:
+        for m, n in zip(reversed(a.shape), reversed(b.shape)):
+            if m != n and m != 1 and n != 1:
+                raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
+                                 f"the right, each pair of axes must be equal or contain a 1")
+    if a.data.dtype != b.data.dtype:
+        if a.dtype.kind == "f" and b.dtype.kind != "f":
+            b = Tensor._wrap(b.data.astype(a.dtype))    # integers never need grad: no graph is lost
+        elif b.dtype.kind == "f" and a.dtype.kind != "f":
+            a = Tensor._wrap(a.data.astype(b.dtype))
     return a, b
 
 
