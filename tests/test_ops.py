@@ -185,8 +185,12 @@ REDUCE = {"sum": (ops.sum, np.sum), "mean": (ops.mean, np.mean), "prod": (ops.pr
 @examples
 @given(shape_axis=shape_and_axis(), keepdims=st.booleans(), seed=seeds)
 def test_sum_mean_prod(device_backend, name, shape_axis, keepdims, seed):
+    check_reduction(name, *shape_axis, keepdims, seed)
+
+
+def check_reduction(name, shape, axis, keepdims, seed):
+    """The op's forward against NumPy's and its backward against finite differences."""
     op, reference = REDUCE[name]
-    shape, axis = shape_axis
     a = uniform(seed, shape)
     check(lambda t: op(t, axis, keepdims), [leaf(a)], reference(a, axis=axis, keepdims=keepdims))
 
@@ -253,10 +257,7 @@ def shape_and_axes(draw):
 @examples
 @given(shape_axes=shape_and_axes(), keepdims=st.booleans(), seed=seeds)
 def test_sum_mean_over_a_tuple_of_axes(device_backend, name, shape_axes, keepdims, seed):
-    op, reference = REDUCE[name]
-    shape, axes = shape_axes
-    a = uniform(seed, shape)
-    check(lambda t: op(t, axes, keepdims), [leaf(a)], reference(a, axis=axes, keepdims=keepdims))
+    check_reduction(name, *shape_axes, keepdims, seed)
 
 
 def test_reduction_axis_type_errors():
