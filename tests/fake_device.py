@@ -119,7 +119,7 @@ class FakeDeviceArray:
 
     for _name in ("reshape", "transpose", "swapaxes", "sum", "mean", "max", "min", "argmax", "argmin",
                   "prod", "cumprod", "cumsum", "astype", "copy", "fill", "any", "all", "ravel",
-                  "squeeze", "clip", "dot", "std", "var"):
+                  "squeeze", "clip", "dot", "std", "var", "view"):
         locals()[_name] = _method(_name)
 
     def _in_place(name):

@@ -76,6 +76,46 @@ def test_fused_nll_loss_equals_a_one_hot_product(device_backend, seed, rows, cla
     assert_same(grads(lambda t: ops.nll_loss(t, Tensor(labels), reduction), logp), grads(plain, logp))
 
 
+@given(seed=seeds, rows=st.integers(1, 5), classes=st.integers(1, 6),
+       reduction=st.sampled_from(["mean", "sum", "none"]), dtype=st.sampled_from(["float32", "float64"]))
+@examples
+def test_nll_loss_fused_with_log_softmax_is_bit_for_bit_the_two_backwards(device_backend, seed, rows, classes,
+                                                                          reduction, dtype):
+    """nll_loss(log_softmax(z)) takes the shortcut softmax - onehot; ``* 1.0`` (exact) in between
+    hides the log_softmax from nll_loss, so the gradient goes through both backwards."""
+    rng = np.random.default_rng(seed)
+    z, labels = rng.uniform(-5, 5, (rows, classes)).astype(dtype), Tensor(rng.integers(0, classes, rows))
+    fused = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1), labels, reduction), z)
+    apart = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1) * 1.0, labels, reduction), z)
+    for f, p in zip([fused[0], *fused[1]], [apart[0], *apart[1]]):
+        np.testing.assert_array_equal(f, p)
+
+
+def test_nll_loss_takes_the_shortcut_only_past_a_log_softmax_over_the_class_axis():
+    z = leaf(np.random.default_rng(0).standard_normal((3, 4)))
+    labels = Tensor(np.array([0, 3, 1]))
+    assert ops.nll_loss(ops.log_softmax(z, 1), labels)._parents[0] is z          # straight to the logits
+    assert ops.nll_loss(ops.log_softmax(z, -1), labels)._parents[0] is z
+    over_rows = ops.log_softmax(z, 0)          # normalised over the batch: nll_loss must not fuse
+    assert over_rows.grad_fn == "log_softmax(dim=0)"
+    assert ops.nll_loss(over_rows, labels)._parents[0] is over_rows
+
+
+def test_log_softmax_output_used_twice_gets_both_gradients():
+    """The fused edge carries nll_loss's part; log_softmax's node still carries the other use."""
+    rng = np.random.default_rng(1)
+    z, w = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    labels = Tensor(np.array([2, 0, 1, 1]))
+
+    def loss(t, hide):
+        logp = ops.log_softmax(t, 1)
+        return ops.nll_loss(logp * 1.0 if hide else logp, labels) + (logp * Tensor(w)).sum()
+    fused, apart = leaf(z), leaf(z)
+    loss(fused, False).backward()
+    loss(apart, True).backward()
+    np.testing.assert_allclose(fused.grad, apart.grad, rtol=1e-14, atol=1e-15)
+
+
 @given(seed=seeds, n=st.integers(1, 8), zeros=st.integers(0, 2))
 @examples
 def test_prod_backward_equals_a_chain_of_products(device_backend, seed, n, zeros):

@@ -196,29 +196,34 @@ class Tensor:
         # (tensors are dict keys by identity: Tensor defines no __eq__)
         grads = {self: gradient}                 # dL/d(node) of the op nodes, filled in as we go
         kept = set()                             # ids of the arrays leaves keep as their .grad
+        anomaly = flags.anomaly
         for node in reversed(_topological_order(self)):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node._backward is _freed:
+            backward = node._backward
+            if backward is _freed:
                 raise RuntimeError(f"backward(): trying to backward through the graph a second time "
                                    f"(at op '{node._op}'); its saved values were freed by the first "
                                    f"backward. Pass retain_graph=True to the first backward() if you "
                                    f"need to call it twice")
-            parent_grads = node._backward(g)
-            if flags.anomaly:
+            parent_grads = backward(g)
+            if anomaly:
                 _check_finite(parent_grads, node, "backward")
             for parent, pg in zip(node._parents, parent_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                if pg.shape != parent.data.shape:
-                    pg = unbroadcast(pg, parent.data.shape)
-                if pg.dtype != parent.data.dtype:       # a float32 leaf gets a float32 grad
-                    pg = pg.astype(parent.data.dtype)
+                data = parent.data
+                if pg.shape != data.shape:
+                    pg = unbroadcast(pg, data.shape)
+                if pg.dtype != data.dtype:              # a float32 leaf gets a float32 grad
+                    pg = pg.astype(data.dtype)
                 if parent._backward is None:            # a leaf passes nothing on: add it up now
                     _accumulate(parent, pg, kept, gradient)
+                elif parent in grads:
+                    grads[parent] = grads[parent] + pg
                 else:
-                    grads[parent] = pg if parent not in grads else grads[parent] + pg
+                    grads[parent] = pg
             if not retain_graph:                # drop the closures and the arrays they hold
                 node._parents = ()
                 node._backward = _freed

@@ -24,10 +24,14 @@ def check_labels(op, logp, target):
     if y.shape != (logp.shape[0],):
         raise ValueError(f"{op}: target must have shape (B,) = ({logp.shape[0]},) to match input {logp.shape}, "
                          f"got {y.shape}")
-    if y.size and (int(y.min()) < 0 or int(y.max()) >= logp.shape[1]):
+    C = logp.shape[1]
+    # One pass over the labels instead of a min and a max: viewed as unsigned integers of the
+    # same width, a negative label is huge (-1 -> 2^64 - 1), so "largest >= C" catches both ends.
+    unsigned = y if y.dtype.kind == "u" else y.view(f"u{y.dtype.itemsize}")
+    if y.size and int(unsigned.max()) >= C:
         bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
-        raise ValueError(f"{op}: target label {bad} is out of range: labels must be in [0, {logp.shape[1]}) "
-                         f"for {logp.shape[1]} classes")
+        raise ValueError(f"{op}: target label {bad} is out of range: labels must be in [0, {C}) "
+                         f"for {C} classes")
 
 
 def nll_loss(logp, target, reduction="mean"):
@@ -36,23 +40,42 @@ def nll_loss(logp, target, reduction="mean"):
         loss_b = -logp[b, target_b]          reduced by mean (1/B sum_b) or sum, or kept
 
     dL/dlogp is zero except at each row's target, where it is -g_b (divided by B for the
-    mean). Paired with ``log_softmax`` this is cross-entropy; the two fused backwards give
-    the familiar softmax - onehot(target).
+    mean); g_b is the incoming gradient (one number for mean and sum).
+
+    Fused with log_softmax. When ``logp = log_softmax(z)`` over the class axis (as the MLP and
+    ``cross_entropy`` compute it), this op's graph edge goes straight to the logits ``z``, with
+    the gradient of both ops in one step. Passing -g_b onehot(target_b) back through
+    log_softmax's backward, dL/dz = G - softmax(z) sum_k G_k, gives
+
+        dL/dz_bk = g_b (softmax(z)_bk - [k = target_b])        (g_b / B for the mean)
+
+    the familiar softmax - onehot: three array operations instead of eight, bit for bit the
+    same numbers. (log_softmax's own node stays in the graph for any other use of ``logp``.)
     """
     check_reduction("nll_loss", reduction)
     check_labels("nll_loss", logp, target)
     xp = get_array_module(logp.data)
-    rows = xp.arange(logp.shape[0])
-    picked = -logp.data[rows, target.data]
     B = logp.shape[0]
-    out = picked.sum() / B if reduction == "mean" else picked.sum() if reduction == "sum" else picked
+    rows = xp.arange(B)
+    picked = logp.data[rows, target.data]           # logp[b, target_b]: (B,)
+    out = -picked.sum() / B if reduction == "mean" else -picked.sum() if reduction == "sum" else -picked
 
     def backward(g):
         grad = xp.zeros_like(logp.data)
         # each (row, target) pair occurs once, so assignment is enough (no add.at)
         grad[rows, target.data] = -g / B if reduction == "mean" else -g
         return grad, None
-    return make_result(out, (logp, target), backward, "nll_loss")
+
+    if logp._op != "log_softmax" or not logp._parents:
+        return make_result(out, (logp, target), backward, "nll_loss")
+
+    def fused_backward(g):
+        scale = g / B if reduction == "mean" else g              # g_b: () or, for "none", (B,)
+        grad = xp.exp(logp.data)                                 # softmax(z) = e^logp
+        grad *= scale if scale.ndim == 0 else scale[:, None]
+        grad[rows, target.data] -= scale
+        return grad, None
+    return make_result(out, (logp._parents[0], target), fused_backward, "nll_loss")
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -65,9 +65,9 @@ def linear(x, weight, bias=None):
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
-        g2 = g.reshape(-1, g.shape[-1])
+        g2, x2 = (g, x.data) if g.ndim == 2 else (g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1]))
         gx = g @ weight.data if x.requires_grad else None
-        gw = g2.T @ x.data.reshape(-1, x.shape[-1]) if weight.requires_grad else None
+        gw = g2.T @ x2 if weight.requires_grad else None
         if bias is None:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)

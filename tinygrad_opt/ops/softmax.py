@@ -24,4 +24,7 @@ def log_softmax(a, dim=-1):
 
     def backward(g):
         return (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),)
-    return make_result(out, (a,), backward, "log_softmax")
+    # The name says whether the op normalised the last axis: nll_loss recognises "log_softmax"
+    # and then skips this backward, taking the shortcut softmax - onehot (see nll_loss).
+    op = "log_softmax" if dim % a.ndim == a.ndim - 1 else f"log_softmax(dim={dim})"
+    return make_result(out, (a,), backward, op)
