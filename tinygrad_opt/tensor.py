@@ -466,10 +466,10 @@ def as_tensor(value, like):
 
 def same_device(op, a, b):
     """Raise a clear error if ``a`` or ``b`` is not a Tensor, or they live on different devices."""
-    for t in (a, b):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected tensors, got a {type(t).__module__}.{type(t).__name__}; "
-                            f"wrap it first, e.g. Tensor(y)")
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        t = b if isinstance(a, Tensor) else a
+        raise TypeError(f"{op}: expected tensors, got a {type(t).__module__}.{type(t).__name__}; "
+                        f"wrap it first, e.g. Tensor(y)")
     if type(a.data) is type(b.data):
         return
     da, db = backend.device_of(a.data), backend.device_of(b.data)

@@ -56,10 +56,11 @@ def linear(x, weight, bias=None):
     same_dtype("linear", x, weight)
     if bias is not None:
         same_device("linear", x, bias)
-    if x.ndim < 1 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+    xd, w = x.data, weight.data
+    if xd.ndim < 1 or w.ndim != 2 or xd.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
-                         f"the input's last axis must equal in_features = {weight.shape[1] if weight.ndim == 2 else '?'}")
-    out = x.data @ weight.data.T
+                         f"the input's last axis must equal in_features = {w.shape[1] if w.ndim == 2 else '?'}")
+    out = xd @ w.T
     if bias is not None:
         out += bias.data
     parents = (x, weight) if bias is None else (x, weight, bias)

@@ -16,7 +16,8 @@ def log_softmax(a, dim=-1):
     one expression for the whole Jacobian-vector product, instead of a graph of
     max / sub / exp / sum / log nodes.
     """
-    if not -a.ndim <= dim < a.ndim:
+    ndim = a.data.ndim
+    if not -ndim <= dim < ndim:
         raise ValueError(f"log_softmax: dim {dim} is out of range for shape {a.shape}")
     xp = get_array_module(a.data)
     shifted = a.data - a.data.max(axis=dim, keepdims=True)
@@ -26,5 +27,5 @@ def log_softmax(a, dim=-1):
         return (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),)
     # The name says whether the op normalised the last axis: nll_loss recognises "log_softmax"
     # and then skips this backward, taking the shortcut softmax - onehot (see nll_loss).
-    op = "log_softmax" if dim % a.ndim == a.ndim - 1 else f"log_softmax(dim={dim})"
+    op = "log_softmax" if dim % ndim == ndim - 1 else f"log_softmax(dim={dim})"
     return make_result(out, (a,), backward, op)

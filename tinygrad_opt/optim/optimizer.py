@@ -145,9 +145,10 @@ class Optimizer:
     def scratch(self, p, n=0):
         """Work array number ``n`` (0, 1) shaped like ``p``, reused every step (holds no state,
         is not saved). Most updates need one; Adadelta and NAdam need two at once."""
-        buf = self._scratch.get((p, n))
-        if buf is None or type(buf) is not type(p.data) or buf.shape != p.shape or buf.dtype != p.dtype:
-            buf = self._scratch[(p, n)] = backend.get_array_module(p.data).empty_like(p.data)
+        buf, data = self._scratch.get((p, n)), p.data
+        # made anew when the parameter's array changed kind (to another device, shape or dtype)
+        if buf is None or type(buf) is not type(data) or buf.shape != data.shape or buf.dtype != data.dtype:
+            buf = self._scratch[(p, n)] = backend.get_array_module(data).empty_like(data)
         return buf
 
     # -- the training-loop calls -------------------------------------------------------------
