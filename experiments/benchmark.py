@@ -3,7 +3,9 @@
 Machines are shared and noisy, so nothing here is an absolute claim: every comparison runs
 the contenders interleaved (A, B, C, A, B, C, ...), pauses between runs (BLAS worker
 threads keep spinning for a moment after a matrix product and would slow whoever runs
-next), and reports the median of the per-round ratios.
+next), and reports the median of the per-round ratios. The MLP contenders are built afresh
+every round (new models, new arrays), so that no single placement of arrays in memory
+decides the result.
 
 1. MLP training iteration (the assignment: 784-100-10 ReLU, log-softmax + NLL, batch 100,
    float32, SGD / momentum / Adam): tinygrad_opt vs the hand-written NumPy loop in
@@ -59,13 +61,20 @@ def _time(fn, n):
     return (time.perf_counter() - t) / n
 
 
-def _interleaved(contenders, n, rounds, progress):
-    """{name: [seconds per call, one per round]}; the order rotates every round."""
-    names = list(contenders)
-    times = {k: [] for k in names}
+def _interleaved(make_contenders, n, rounds, progress):
+    """{name: [seconds per call, one per round]}; the order rotates every round.
+
+    ``make_contenders()`` returns {name: function}; it is called anew every round. Where it
+    builds fresh models and arrays (the MLP), one unlucky placement of the arrays in memory
+    cannot decide a whole run: on this shared machine the same loop measured 0.23 ms with one
+    set of arrays and 0.35 ms with another, in the same process.
+    """
+    times = {}
     for r in range(rounds):
+        contenders = make_contenders()
+        names = list(contenders)
         for k in names[r % len(names):] + names[:r % len(names)]:
-            times[k].append(_time(contenders[k], n))
+            times.setdefault(k, []).append(_time(contenders[k], n))
             progress.update(1)
     return times
 
@@ -137,8 +146,8 @@ def bench_mlp(args, torch, progress):
     y = rng.integers(0, 10, 10000)
     rows, record = [], {}
     for opt_name in ("sgd", "momentum", "adam"):
-        contenders = _mlp_contenders(opt_name, x, y, 100, torch)
-        times = _interleaved(contenders, args.iterations, args.rounds, progress)
+        times = _interleaved(lambda: _mlp_contenders(opt_name, x, y, 100, torch), args.iterations, args.rounds,
+                             progress)
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
         row = [opt_name, f"{med['tinygrad_opt']:.3f}", f"{med['numpy']:.3f}",
                f"{_ratio(times, 'tinygrad_opt', 'numpy'):.2f}x"]
@@ -186,7 +195,7 @@ def bench_narrow(args, torch, progress):
             loss.backward()
             topt.step()
         contenders["pytorch"] = torch_loop
-    times = _interleaved(contenders, args.iterations * 5, args.rounds, progress)
+    times = _interleaved(lambda: contenders, args.iterations * 5, args.rounds, progress)
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     rows = [[k, f"{med[k]:.1f}", f"{_ratio(times, k, 'numpy_analytic'):.2f}x"] for k in contenders]
     return ["implementation", "us per epoch", "vs analytic numpy"], rows, {"us_per_epoch": med, "runs_seconds": times}
@@ -211,7 +220,7 @@ def bench_op_overhead(args, torch, progress):
         tag = torch.ones(4, requires_grad=True)
         contenders["pytorch a+b"] = lambda: ta + tb
         contenders["pytorch (a*b).sum() + backward"] = lambda: (tag * tb).sum().backward()
-    times = _interleaved(contenders, args.iterations * 20, args.rounds, progress)
+    times = _interleaved(lambda: contenders, args.iterations * 20, args.rounds, progress)
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     rows = [[k, f"{med[k]:.2f}"] for k in contenders]
     return ["operation (4 elements)", "us per call"], rows, {"us_per_call": med}
@@ -319,8 +328,10 @@ def bench_page_faults(quick):
 
 
 # -- 5. GPU throughput ----------------------------------------------------------------------
-def bench_gpu(args, progress):
-    cp = backend.get("cupy").xp
+def bench_gpu(args, progress, gpu):
+    """The MLP (Adam) on the ``gpu`` backend at batch sizes 100 to 8192: iterations and examples
+    per second. Each timed step waits for the GPU to finish (``gpu.synchronize()``): a GPU
+    call returns as soon as its kernels are queued, so without it the clock would stop early."""
     rng = np.random.default_rng(3)
     x, y = rng.random((16384, 784), dtype=np.float32), rng.integers(0, 10, 16384)
     rows, record = [], {}
@@ -329,8 +340,8 @@ def bench_gpu(args, progress):
 
         def synced():
             engine()
-            cp.cuda.Device().synchronize()
-        seconds = statistics.median(_interleaved({"gpu": synced}, args.iterations, args.rounds, progress)["gpu"])
+            gpu.synchronize()
+        seconds = statistics.median(_interleaved(lambda: {"gpu": synced}, args.iterations, args.rounds, progress)["gpu"])
         rows.append([batch, f"{1 / seconds:.0f}", f"{batch / seconds:.0f}"])
         record[batch] = {"iterations_per_second": 1 / seconds, "examples_per_second": batch / seconds}
     return ["batch", "iterations/s", "examples/s"], rows, record
@@ -353,7 +364,7 @@ def blas_info():
 def main(argv=None):
     p = common.parser("benchmark", __doc__.split("\n\n")[0])
     p.add_argument("--iterations", type=int, default=300, help="timed calls per run (default 300)")
-    p.add_argument("--rounds", type=int, default=7, help="interleaved rounds; medians over them (default 7)")
+    p.add_argument("--rounds", type=int, default=11, help="interleaved rounds; medians over them (default 11)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     p.add_argument("--only", default=",".join(PARTS),
                    help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
@@ -376,10 +387,11 @@ def main(argv=None):
                                                         f"{b['num_threads']} threads" for b in libraries) or "?",
           "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
     per_round = {"mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2, "ops": 5 if torch else 3, "startup": 0, "faults": 0}
-    n_runs = args.rounds * sum(per_round[x] for x in parts)
+    on_gpu = backend.current().device == "gpu"
+    n_runs = args.rounds * (sum(per_round[x] for x in parts) + (4 if on_gpu else 0))
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
-        if backend.current().name == "cupy":
-            headers, rows, results["gpu"] = bench_gpu(args, bar)
+        if on_gpu:
+            headers, rows, results["gpu"] = bench_gpu(args, bar, backend.current())
             print("\nMLP on the GPU (Adam), by batch size\n" + common.format_table(headers, rows))
             backend.use("numpy")
         if "mlp" in parts:

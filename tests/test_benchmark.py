@@ -5,7 +5,10 @@ No timing is asserted here: machines are shared and noisy, so speed is a script'
 """
 import math
 
+from tinygrad_opt import backend
+
 from experiments import benchmark
+from fake_device import FAKE
 
 
 def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
@@ -22,3 +25,16 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
     for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "import tinygrad_opt",
                   "page faults"):
         assert title in out
+
+
+def test_gpu_part_runs_on_the_stand_in_device_and_waits_for_it(tmp_path, capsys, monkeypatch):
+    """``--backend cupy`` cannot run without a GPU; the same code path runs here on the stand-in
+    device, and every timed step must wait for the device (``synchronize``)."""
+    waits = []
+    monkeypatch.setattr(FAKE, "synchronize", lambda: waits.append(1))
+    backend.use("fakegpu")          # (conftest puts the default backend back afterwards)
+    results = benchmark.main(["--quick", "--no-progress", "--no-torch", "--only", "ops", "--out", str(tmp_path)])
+    assert sorted(results["gpu"]) == [100, 512, 2048, 8192]
+    assert all(r["iterations_per_second"] > 0 for r in results["gpu"].values())
+    assert len(waits) == 4 * (1 + 5)          # four batch sizes, a warm-up call and 5 timed calls each
+    assert "MLP on the GPU (Adam), by batch size" in capsys.readouterr().out

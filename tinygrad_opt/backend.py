@@ -11,6 +11,8 @@ A :class:`Backend` names one such array library:
 * ``device``  -- ``"cpu"`` or ``"gpu"``: where its arrays live
 * ``xp``      -- the module whose functions operate on those arrays
 * ``to_host`` / ``from_host`` -- copy an array to a NumPy array and back
+* ``synchronize`` -- wait until the device has finished the work queued so far (a GPU call
+  returns before its kernels have run, so timing GPU work needs it; nothing to do for NumPy)
 
 New tensors go to the *default* backend: ``TINYGRAD_OPT_BACKEND=numpy|cupy`` in the
 environment, or ``tinygrad_opt.backend.use("cupy")`` in code.
@@ -31,7 +33,7 @@ class BackendError(RuntimeError):
 class Backend:
     """One array library: its name, its device, its module and how to copy to/from the host."""
 
-    def __init__(self, name, device, xp, array_types, to_host, from_host, seed=None):
+    def __init__(self, name, device, xp, array_types, to_host, from_host, seed=None, synchronize=None):
         self.name = name
         self.device = device
         self.xp = xp
@@ -39,9 +41,14 @@ class Backend:
         self.to_host = to_host
         self.from_host = from_host
         self.seed = seed
+        self.synchronize = synchronize if synchronize is not None else _nothing_queued
 
     def __repr__(self):
         return f"Backend(name={self.name!r}, device={self.device!r})"
+
+
+def _nothing_queued():
+    """``synchronize`` of a backend whose calls finish before they return (NumPy)."""
 
 
 NUMPY = Backend("numpy", "cpu", numpy, (numpy.ndarray, numpy.generic),
@@ -84,8 +91,13 @@ def _load_cupy():
         raise BackendError(f"backend 'cupy': CuPy is installed but no GPU is visible ({e})") from e
     if n == 0:
         raise BackendError("backend 'cupy': CuPy is installed but no GPU is visible (0 devices)")
+
+    def synchronize():
+        cupy.cuda.Device().synchronize()      # all queued work on the current GPU, every stream
+
     register(Backend("cupy", "gpu", cupy, (cupy.ndarray,),
-                     to_host=cupy.asnumpy, from_host=cupy.asarray, seed=cupy.random.seed))
+                     to_host=cupy.asnumpy, from_host=cupy.asarray, seed=cupy.random.seed,
+                     synchronize=synchronize))
 
 
 def get(name):
