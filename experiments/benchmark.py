@@ -65,9 +65,8 @@ def _interleaved(make_contenders, n, rounds, progress):
     """{name: [seconds per call, one per round]}; the order rotates every round.
 
     ``make_contenders()`` returns {name: function}; it is called anew every round. Where it
-    builds fresh models and arrays (the MLP), one unlucky placement of the arrays in memory
-    cannot decide a whole run: on this shared machine the same loop measured 0.23 ms with one
-    set of arrays and 0.35 ms with another, in the same process.
+    builds fresh models and arrays (the MLP), a run samples many placements of the arrays in
+    memory, so one unlucky placement cannot decide it.
     """
     times = {}
     for r in range(rounds):
