@@ -49,7 +49,7 @@ def nll_loss(logp, target, reduction="mean"):
 
         dL/dz_bk = g_b (softmax(z)_bk - [k = target_b])        (g_b / B for the mean)
 
-    the familiar softmax - onehot: three array operations instead of eight, bit for bit the
+    the familiar softmax - onehot: four array operations instead of eight, bit for bit the
     same numbers. (log_softmax's own node stays in the graph for any other use of ``logp``.)
     """
     check_reduction("nll_loss", reduction)
