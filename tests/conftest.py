@@ -13,6 +13,12 @@ backend.register(FAKE)
 BACKENDS = ["numpy", "fakegpu"] + (["cupy"] if os.environ.get("TINYGRAD_OPT_BACKEND") == "cupy" else [])
 if "cupy" in BACKENDS:
     backend.get("cupy")   # registers CuPy as the "gpu" device backend
+# TINYGRAD_OPT_BACKEND=fakegpu rehearses that run without a GPU: the stand-in becomes the default
+# for every test, which catches tests (and code) that assume host arrays. A subprocess cannot
+# load the stand-in, so the experiments that tests start as commands run on NumPy.
+if os.environ.get("TINYGRAD_OPT_BACKEND") == "fakegpu":
+    backend.use("fakegpu")
+    os.environ["TINYGRAD_OPT_BACKEND"] = "numpy"
 
 
 @pytest.fixture(params=BACKENDS)

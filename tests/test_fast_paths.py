@@ -113,7 +113,7 @@ def test_log_softmax_output_used_twice_gets_both_gradients():
     fused, apart = leaf(z), leaf(z)
     loss(fused, False).backward()
     loss(apart, True).backward()
-    np.testing.assert_allclose(fused.grad, apart.grad, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(backend.to_numpy(fused.grad), backend.to_numpy(apart.grad), rtol=1e-14, atol=1e-15)
 
 
 @given(seed=seeds, n=st.integers(1, 8), zeros=st.integers(0, 2))
@@ -142,7 +142,8 @@ def test_mean_as_sum_over_n_equals_numpy_mean(device_backend, seed):
 
 def test_tensor_from_numpy_shares_memory_unless_it_is_a_trainable_leaf():
     """A minibatch is wrapped without a copy; a parameter gets its own copy, because an
-    optimizer changes it in place and must not change the caller's array."""
+    optimizer changes it in place and must not change the caller's array. (Host memory: NumPy.)"""
+    backend.use("numpy")
     x = np.ones((2, 3))
     assert np.shares_memory(Tensor(x).data, x)
     w = Tensor(x, requires_grad=True)
@@ -152,6 +153,7 @@ def test_tensor_from_numpy_shares_memory_unless_it_is_a_trainable_leaf():
 
 
 def test_leaf_keeps_a_fresh_gradient_without_copying_but_never_a_shared_one():
+    backend.use("numpy")                             # (NumPy's .base and shares_memory)
     a, b = leaf(np.ones(3)), leaf(np.ones(3))
     (a * 2.0).sum().backward()
     assert a.grad.base is None                       # owned, writable
@@ -180,7 +182,7 @@ def test_mlp_training_equals_the_hand_written_numpy_loop(name):
         loss.backward()
         ref_loss, ref_grads = ref.loss_and_grads(x, y)
         for p, g in zip(model.parameters(), ref_grads):
-            np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(backend.to_numpy(p.grad), g, rtol=1e-10, atol=1e-14)
         assert loss.item() == pytest.approx(ref_loss, rel=1e-12)
         opt.step()
         ref_opt.step(ref_grads)

@@ -152,7 +152,7 @@ def test_readme_write_your_own_lion():
     opt = Lion([p], lr=0.1, betas=(0.9, 0.99), weight_decay=0.5)
     x, m = x0.copy(), np.zeros(4)
     for g in grads:
-        p.grad = g
+        p.grad = Tensor(g).data              # on the default backend, like p
         opt.step()
         c = 0.9 * m + 0.1 * g
         x = x - 0.1 * (np.sign(c) + 0.5 * x)
@@ -161,7 +161,7 @@ def test_readme_write_your_own_lion():
     with pytest.raises(ValueError, match="Lion: invalid beta parameter at index 0: 1.5"):
         Lion([p], betas=(1.5, 0.9))
     template = namespace["MyOptimizer"]([p], lr=0.5)
-    p.grad = np.ones(4)
+    p.grad = Tensor(np.ones(4)).data
     before = p.numpy().copy()
     template.step()
     np.testing.assert_allclose(p.numpy(), before - 0.5)
