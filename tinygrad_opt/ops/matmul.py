@@ -66,7 +66,10 @@ def linear(x, weight, bias=None):
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
-        g2, x2 = (g, x.data) if g.ndim == 2 else (g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1]))
+        if g.ndim == 2:
+            g2, x2 = g, x.data                      # (B, out), (B, in)
+        else:                                       # batch axes flattened into one
+            g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
         gx = g @ weight.data if x.requires_grad else None
         gw = g2.T @ x2 if weight.requires_grad else None
         if bias is None:
