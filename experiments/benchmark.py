@@ -346,7 +346,7 @@ def bench_gpu(args, progress, gpu):
     return ["batch", "iterations/s", "examples/s"], rows, record
 
 
-PARTS = ("mlp", "narrow", "ops", "startup", "faults")
+PARTS = ("gpu", "mlp", "narrow", "ops", "startup", "faults")     # gpu: only with a GPU backend
 
 
 def blas_info():
@@ -366,7 +366,8 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=11, help="interleaved rounds; medians over them (default 11)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     p.add_argument("--only", default=",".join(PARTS),
-                   help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all)")
+                   help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all; gpu only "
+                        f"runs with --backend cupy)")
     args = p.parse_args(argv)
     parts = [x for x in args.only.split(",") if x]
     unknown = sorted(set(parts) - set(PARTS))
@@ -375,6 +376,9 @@ def main(argv=None):
     if args.quick:
         args.iterations, args.rounds = 5, 1
     out = common.setup(args, "benchmark")
+    on_gpu = "gpu" in parts and backend.current().device == "gpu"
+    if "gpu" in parts and not on_gpu and args.only != p.get_default("only"):
+        p.error("--only gpu: the GPU part needs a GPU backend (--backend cupy)")
     torch = None if args.no_torch else _torch()
     if torch is not None:
         torch.manual_seed(0)
@@ -385,9 +389,9 @@ def main(argv=None):
     print("NumPy", np.__version__, "| BLAS:", ", ".join(f"{b['internal_api']} {b['architecture'] or ''} "
                                                         f"{b['num_threads']} threads" for b in libraries) or "?",
           "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
-    per_round = {"mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2, "ops": 5 if torch else 3, "startup": 0, "faults": 0}
-    on_gpu = backend.current().device == "gpu"
-    n_runs = args.rounds * (sum(per_round[x] for x in parts) + (4 if on_gpu else 0))
+    per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2,
+                 "ops": 5 if torch else 3, "startup": 0, "faults": 0}
+    n_runs = args.rounds * sum(per_round[x] for x in parts)
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
         if on_gpu:
             headers, rows, results["gpu"] = bench_gpu(args, bar, backend.current())

@@ -5,6 +5,8 @@ No timing is asserted here: machines are shared and noisy, so speed is a script'
 """
 import math
 
+import pytest
+
 from tinygrad_opt import backend
 
 from experiments import benchmark
@@ -33,8 +35,17 @@ def test_gpu_part_runs_on_the_stand_in_device_and_waits_for_it(tmp_path, capsys,
     waits = []
     monkeypatch.setattr(FAKE, "synchronize", lambda: waits.append(1))
     backend.use("fakegpu")          # (conftest puts the default backend back afterwards)
-    results = benchmark.main(["--quick", "--no-progress", "--no-torch", "--only", "ops", "--out", str(tmp_path)])
+    results = benchmark.main(["--quick", "--no-progress", "--no-torch", "--only", "gpu", "--out", str(tmp_path)])
+    assert set(results) >= {"gpu"} and not set(results) & {"mlp", "narrow", "op_overhead"}
     assert sorted(results["gpu"]) == [100, 512, 2048, 8192]
     assert all(r["iterations_per_second"] > 0 for r in results["gpu"].values())
     assert len(waits) == 4 * (1 + 5)          # four batch sizes, a warm-up call and 5 timed calls each
     assert "MLP on the GPU (Adam), by batch size" in capsys.readouterr().out
+
+
+def test_gpu_part_asked_for_without_a_gpu_backend_is_an_error(tmp_path, capsys):
+    backend.use("numpy")
+    with pytest.raises(SystemExit) as e:
+        benchmark.main(["--quick", "--no-progress", "--only", "gpu", "--out", str(tmp_path)])
+    assert e.value.code == 2
+    assert "--only gpu: the GPU part needs a GPU backend (--backend cupy)" in capsys.readouterr().err
