@@ -12,7 +12,8 @@ decides the result.
    ``experiments/numpy_mlp.py`` vs PyTorch on the CPU (only if it happens to be installed).
 2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
    engine vs the course's analytic NumPy gradient (vs PyTorch autograd if installed).
-3. Per-op overhead: one tiny elementwise op (and its backward).
+3. Per-op overhead: one tiny elementwise op (and its backward), and the fixed cost of a
+   training step: a toy MLP's step, where the arithmetic is nearly free, engine minus NumPy.
 4. Page faults per step of a training loop with and without ``allocator.py``'s setting,
    ``import tinygrad_opt`` time, peak memory of an MNIST training run, and the wall time of a
    whole ``mnist_optimizers`` run for one optimizer (load, 3000 iterations, evaluation).
@@ -83,12 +84,14 @@ def _ratio(times, a, b):
 
 
 # -- 1. the MLP iteration ------------------------------------------------------------------
-def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu"):
-    """One training iteration per contender, on the same data and initial weights."""
+def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu", hidden=100):
+    """One training iteration per contender, on the same data and initial weights: an MLP
+    x_all.shape[1] -> hidden -> (largest label + 1) classes."""
     rng = np.random.default_rng(0)
     order = [rng.integers(0, len(x_all), batch) for _ in range(64)]
     tinygrad_opt.manual_seed(0)
-    model = nn.MLP(784, 10, [100]).to(device)
+    n_in, n_out = x_all.shape[1], int(y_all.max()) + 1
+    model = nn.MLP(n_in, n_out, [hidden]).to(device)
     settings = {"sgd": (optim.SGD, {"lr": 0.1}), "momentum": (optim.SGD, {"lr": 0.1, "momentum": 0.9}),
                 "adam": (optim.Adam, {"lr": 1e-3})}[opt_name]
     opt = settings[0](model.parameters(), **settings[1])
@@ -118,7 +121,7 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu"):
 
     contenders["numpy"] = numpy_loop
     if torch is not None:
-        tnet = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+        tnet = torch.nn.Sequential(torch.nn.Linear(n_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_out))
         with torch.no_grad():
             for p, h in zip(tnet.parameters(), host):
                 p.copy_(torch.from_numpy(h))
@@ -201,6 +204,8 @@ def bench_narrow(args, torch, progress):
 
 
 # -- 3. per-op overhead ------------------------------------------------------------------------
+TOY_STEP = "MLP step, 4-3-2, batch 2, momentum"
+
 def bench_op_overhead(args, torch, progress):
     a_np, b_np = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
     a, b = Tensor(a_np), Tensor(b_np)
@@ -214,15 +219,23 @@ def bench_op_overhead(args, torch, progress):
 
     contenders = {"numpy a+b": lambda: a_np + b_np, "tinygrad_opt a+b": engine_forward,
                   "tinygrad_opt (a*b).sum() + backward": engine_forward_backward}
+    # The training step of a toy MLP, where the arithmetic costs next to nothing: the difference
+    # between the two is the engine's fixed cost per step (graph, checks, backward walk, optimizer loop)
+    rng = np.random.default_rng(4)
+    toy = _mlp_contenders("momentum", rng.random((64, 4), dtype=np.float32), np.arange(64) % 2, 2, None, hidden=3)
+    contenders[f"numpy {TOY_STEP}"] = toy["numpy"]
+    contenders[f"tinygrad_opt {TOY_STEP}"] = toy["tinygrad_opt"]
     if torch is not None:
         ta, tb = torch.ones(4), torch.full((4,), 2.0)
         tag = torch.ones(4, requires_grad=True)
         contenders["pytorch a+b"] = lambda: ta + tb
         contenders["pytorch (a*b).sum() + backward"] = lambda: (tag * tb).sum().backward()
-    times = _interleaved(lambda: contenders, args.iterations * 20, args.rounds, progress)
+    times = _interleaved(lambda: contenders, args.iterations * 10, args.rounds, progress)
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     rows = [[k, f"{med[k]:.2f}"] for k in contenders]
-    return ["operation (4 elements)", "us per call"], rows, {"us_per_call": med}
+    fixed = statistics.median(e - n for e, n in zip(times[f"tinygrad_opt {TOY_STEP}"], times[f"numpy {TOY_STEP}"]))
+    return (["operation (a, b: 4 elements)", "us per call"], rows,
+            {"us_per_call": med, "fixed_cost_per_step_us": fixed * 1e6})
 
 
 # -- 4. import time and peak memory ---------------------------------------------------------
@@ -408,6 +421,8 @@ def main(argv=None):
         if "ops" in parts:
             headers, rows, results["op_overhead"] = bench_op_overhead(args, torch, bar)
             print("\nPer-op overhead\n" + common.format_table(headers, rows))
+            print(f"fixed cost of a training step (the toy MLP's difference, median of the rounds): "
+                  f"{results['op_overhead']['fixed_cost_per_step_us']:.1f} us")
     if "startup" in parts:
         results["import_and_memory"] = bench_import_and_memory(args.quick)
         _print_startup(results["import_and_memory"])

@@ -21,11 +21,12 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
         assert set(mlp["ms_per_iteration"]) == {"tinygrad_opt", "numpy"}
         assert math.isfinite(mlp["ratio_vs_numpy"]) and mlp["ratio_vs_numpy"] > 0
     assert set(results["narrow"]["us_per_epoch"]) == {"tinygrad_opt", "numpy_analytic"}
+    assert math.isfinite(results["op_overhead"]["fixed_cost_per_step_us"])
     assert results["import_and_memory"]["import_seconds_median"] > 0
     assert set(results["page_faults"]) == {"default", "top_pad_0"}
     out = capsys.readouterr().out
-    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "import tinygrad_opt",
-                  "page faults"):
+    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "fixed cost of a training step",
+                  "import tinygrad_opt", "page faults"):
         assert title in out
 
 
