@@ -454,4 +454,4 @@ def _print_startup(im):
 
 
 if __name__ == "__main__":
-    main()
+    common.main_or_exit(main)

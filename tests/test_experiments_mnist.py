@@ -174,9 +174,12 @@ def test_data_flag_comes_before_the_environment_variable(tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
-def test_cupy_backend_without_cupy_is_one_message(tmp_path):
-    done = _run_offline(["experiments.narrow_linear", "shallow", "--backend", "cupy"], tmp_path)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+@pytest.mark.parametrize("command", [["experiments.narrow_linear", "shallow"], ["experiments.mnist_optimizers"],
+                                     ["experiments.optimization_tutorial", "momentum"], ["experiments.optimizer_zoo"],
+                                     ["experiments.benchmark", "--only", "gpu"]])
+def test_cupy_backend_without_cupy_is_one_message(command, tmp_path):
+    done = _run_offline([*command, "--backend", "cupy"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("error: ") and "cupy" in done.stderr.lower()
 
 
