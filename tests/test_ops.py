@@ -437,6 +437,17 @@ def test_nll_loss(device_backend, reduction, batch, classes, seed, data):
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
 @examples
+@given(batch=st.integers(1, 4), classes=st.integers(1, 4), seed=seeds, data=st.data())
+def test_nll_loss_of_log_softmax(device_backend, reduction, batch, classes, seed, data):
+    """nll_loss(log_softmax(z)) takes one fused backward, straight to the logits z."""
+    z = uniform(seed, (batch, classes), -4.0, 4.0)
+    target = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch)))
+    expected = REDUCTIONS[reduction](-reference_log_softmax(z, 1)[np.arange(batch), target])
+    check(lambda t, y: ops.nll_loss(ops.log_softmax(t, 1), y, reduction), [leaf(z), Tensor(target)], expected)
+
+
+@pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
+@examples
 @given(shape=shapes, seed=seeds)
 def test_mse_loss(device_backend, reduction, shape, seed):
     a, b = uniform(seed, shape), uniform(seed + 1, shape)
