@@ -426,24 +426,17 @@ REDUCTIONS = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}
 
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
+@pytest.mark.parametrize("of_logits", [False, True], ids=["logp", "log_softmax"])
 @examples
 @given(batch=st.integers(1, 4), classes=st.integers(1, 4), seed=seeds, data=st.data())
-def test_nll_loss(device_backend, reduction, batch, classes, seed, data):
-    logp = uniform(seed, (batch, classes), -3.0, 0.0)
+def test_nll_loss(device_backend, reduction, of_logits, batch, classes, seed, data):
+    """nll_loss of log-probabilities; and of log_softmax(z), which takes one fused backward to z."""
+    x = uniform(seed, (batch, classes), -4.0 if of_logits else -3.0, 4.0 if of_logits else 0.0)
+    logp = reference_log_softmax(x, 1) if of_logits else x
     target = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch)))
     expected = REDUCTIONS[reduction](-logp[np.arange(batch), target])
-    check(lambda lp, y: ops.nll_loss(lp, y, reduction), [leaf(logp), Tensor(target)], expected)
-
-
-@pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
-@examples
-@given(batch=st.integers(1, 4), classes=st.integers(1, 4), seed=seeds, data=st.data())
-def test_nll_loss_of_log_softmax(device_backend, reduction, batch, classes, seed, data):
-    """nll_loss(log_softmax(z)) takes one fused backward, straight to the logits z."""
-    z = uniform(seed, (batch, classes), -4.0, 4.0)
-    target = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch)))
-    expected = REDUCTIONS[reduction](-reference_log_softmax(z, 1)[np.arange(batch), target])
-    check(lambda t, y: ops.nll_loss(ops.log_softmax(t, 1), y, reduction), [leaf(z), Tensor(target)], expected)
+    check(lambda t, y: ops.nll_loss(ops.log_softmax(t, 1) if of_logits else t, y, reduction),
+          [leaf(x), Tensor(target)], expected)
 
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
