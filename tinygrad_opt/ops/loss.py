@@ -60,13 +60,12 @@ def nll_loss(logp, target, reduction="mean"):
     picked = logp.data[rows, target.data]           # logp[b, target_b]: (B,)
     out = -picked.sum() / B if reduction == "mean" else -picked.sum() if reduction == "sum" else -picked
 
-    def backward(g):
-        grad = xp.zeros_like(logp.data)
-        # each (row, target) pair occurs once, so assignment is enough (no add.at)
-        grad[rows, target.data] = -g / B if reduction == "mean" else -g
-        return grad, None
-
     if logp._op != "log_softmax" or not logp._parents:
+        def backward(g):
+            grad = xp.zeros_like(logp.data)
+            # each (row, target) pair occurs once, so assignment is enough (no add.at)
+            grad[rows, target.data] = -g / B if reduction == "mean" else -g
+            return grad, None
         return make_result(out, (logp, target), backward, "nll_loss")
 
     def fused_backward(g):
