@@ -91,6 +91,24 @@ def test_nll_loss_fused_with_log_softmax_is_bit_for_bit_the_two_backwards(device
         np.testing.assert_array_equal(f, p)
 
 
+@given(dtype=st.sampled_from(["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]),
+       classes=st.integers(1, 5), data=st.data())
+@examples
+def test_one_pass_label_check_agrees_with_min_and_max(device_backend, dtype, classes, data):
+    """check_labels reads the labels once, as unsigned integers of the same width; it must
+    refuse exactly the label sets that a min and a max would."""
+    info = np.iinfo(dtype)
+    labels = np.array(data.draw(st.lists(st.integers(max(info.min, -300), min(info.max, 300)), min_size=1,
+                                         max_size=6)), dtype=dtype)
+    out_of_range = labels.min() < 0 or labels.max() >= classes
+    logp = Tensor(np.zeros((len(labels), classes)))
+    if out_of_range:
+        with pytest.raises(ValueError, match="is out of range"):
+            ops.nll_loss(logp, Tensor(labels))
+    else:
+        ops.nll_loss(logp, Tensor(labels))
+
+
 def test_nll_loss_takes_the_shortcut_only_past_a_log_softmax_over_the_class_axis():
     z = leaf(np.random.default_rng(0).standard_normal((3, 4)))
     labels = Tensor(np.array([0, 3, 1]))
