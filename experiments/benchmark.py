@@ -183,7 +183,7 @@ def bench_narrow(args, torch, progress):
         opt.step()
 
     def analytic():
-        reference.w.data -= lr * reference.dloss_dw(xt, yt)
+        reference.w.array -= lr * reference.dloss_dw(xt, yt)
 
     contenders = {"tinygrad_opt": engine, "numpy_analytic": analytic}
     if torch is not None:
@@ -249,7 +249,7 @@ from tinygrad_opt.data import load_mnist_arrays
 x, y, xt, yt = load_mnist_arrays()
 data = x.nbytes + y.nbytes + xt.nbytes + yt.nbytes
 model = nn.MLP(784, 10, [100]); opt = optim.Adam(model.parameters(), lr=1e-3)
-params = sum(p.data.nbytes for p in model.parameters())
+params = sum(p.array.nbytes for p in model.parameters())
 for i in range(200):
     idx = np.arange(i * 100, (i + 1) * 100)
     loss = F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])); opt.zero_grad(); loss.backward(); opt.step()

@@ -35,7 +35,7 @@ def _fresh_leaves(inputs):
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor):
             raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}, expected a Tensor")
-        t = Tensor._wrap(x.data.copy())
+        t = Tensor._wrap(x.array.copy())
         t.requires_grad = x.requires_grad
         leaves.append(t)
     return leaves
@@ -46,12 +46,12 @@ def _analytic(fn, leaves, v):
         t.grad = None
     out = fn(*leaves)
     out.backward(gradient=v)
-    return [backend.to_numpy(t.grad) if t.grad is not None else numpy.zeros(t.shape) for t in leaves]
+    return [t.grad.numpy() if t.grad is not None else numpy.zeros(t.shape) for t in leaves]
 
 
 def _numeric(fn, leaves, i, v_host, eps):
     """Central-difference estimate of d(v . fn)/d(input i), element by element, on the host."""
-    x = leaves[i].data
+    x = leaves[i].array
     host = backend.to_numpy(x).copy()
     grad = numpy.zeros(host.shape)
     home = backend.backend_of(x)
@@ -61,11 +61,11 @@ def _numeric(fn, leaves, i, v_host, eps):
             values = []
             for step in (eps, -eps):
                 host[j] = old + step
-                leaves[i].data = home.from_host(host.copy())
-                values.append(float((backend.to_numpy(fn(*leaves).data) * v_host).sum()))
+                leaves[i].array = home.from_host(host.copy())
+                values.append(float((backend.to_numpy(fn(*leaves).array) * v_host).sum()))
             host[j] = old
             grad[j] = (values[0] - values[1]) / (2 * eps)
-    leaves[i].data = x
+    leaves[i].array = x
     return grad
 
 
@@ -91,7 +91,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     v_host = numpy.random.default_rng(seed).standard_normal(out.shape)
     # the output's own backend, not device=out.device: that names whichever backend was
     # registered last for "gpu", which need not be the one fn computed on
-    home = backend.backend_of(out.data)
+    home = backend.backend_of(out.array)
     v = home.from_host(v_host.astype(out.dtype))
 
     analytic = _analytic(fn, leaves, v)

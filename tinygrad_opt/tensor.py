@@ -1,6 +1,6 @@
 """The Tensor and reverse-mode automatic differentiation.
 
-A :class:`Tensor` wraps an array (``.data``, NumPy or CuPy) and, when it takes part in a
+A :class:`Tensor` wraps an array (``.array``, NumPy or CuPy) and, when it takes part in a
 computation that needs gradients, remembers how it was made: its ``_parents`` (the input
 tensors) and a ``_backward`` function that turns the gradient of the final loss with
 respect to this tensor, ``g = dL/dout``, into the gradients with respect to each parent
@@ -59,7 +59,7 @@ class Tensor:
     place and must not change your array. A device array is never copied.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
+    __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin", "_version",
                  "__weakref__")
     # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
     # the operation to Tensor.__radd__ and friends
@@ -68,32 +68,72 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             raise TypeError("Tensor(data): data is already a Tensor; use t.detach() or t.to(...)")
-        self.data = _to_array(data, dtype, device, requires_grad)
-        if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"Tensor(requires_grad=True) needs a floating dtype, got {self.data.dtype}")
-        self.grad = None
+        self.array = _to_array(data, dtype, device, requires_grad)
+        if requires_grad and self.array.dtype.kind != "f":
+            raise TypeError(f"Tensor(requires_grad=True) needs a floating dtype, got {self.array.dtype}")
+        self._grad = None
+        self._version = 0
         self.requires_grad = bool(requires_grad)
         self._parents = ()
         self._backward = None
         self._op = None
         self._origin = None
 
+    # -- .data and .grad: Tensors, as in PyTorch -------------------------------------------
+    @property
+    def data(self):
+        """This tensor's values as a new tensor that shares its storage and is cut from the graph.
+
+        Writing through it (``p.data -= lr * g``) changes ``self`` without the autograd checks:
+        PyTorch's escape hatch. ``.array`` is the backend array itself (NumPy or CuPy).
+        """
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"t.data = ...: expected a Tensor, got {type(value).__name__}; "
+                            f"write t.data = Tensor(x)")
+        self.array = value.array
+
+    @property
+    def grad(self):
+        """dL/d(self) after ``backward()``: a Tensor without grad of this tensor's shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"t.grad = ...: expected a Tensor or None, got {type(value).__name__}; "
+                                f"write t.grad = Tensor(g)")
+            if value.shape != self.shape or value.dtype != self.dtype or value.device != self.device:
+                raise ValueError(f"t.grad = ...: the gradient must match the tensor: got shape "
+                                 f"{value.shape}, dtype {value.dtype} on {value.device}, the tensor has "
+                                 f"shape {self.shape}, dtype {self.dtype} on {self.device}")
+        self._grad = value
+
+    def __array__(self, dtype=None, copy=None):
+        """NumPy (and matplotlib) read a tensor as its host array: ``numpy.asarray(t)``."""
+        host = self.numpy()
+        return host if dtype is None else host.astype(dtype, copy=False)
+
     # -- properties --------------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self):
@@ -105,28 +145,28 @@ class Tensor:
         return self._op
 
     def __len__(self):
-        return len(self.data)
+        return len(self.array)
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self.array.size
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only a one-element tensor has a single value, "
                              f"this one has shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self):
         """The data as a NumPy array on the host (copied from the GPU when needed)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def detach(self):
         """A tensor sharing this data, cut from the graph (no gradient flows through it)."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self.array)
 
     def to(self, device):
         """A copy of this tensor on ``device`` ("cpu" or "gpu"); itself when already there.
@@ -134,10 +174,10 @@ class Tensor:
         The copy is a new leaf that keeps ``requires_grad``.
         """
         target = backend.for_device(device)
-        source = backend.backend_of(self.data)
+        source = backend.backend_of(self.array)
         if target is source:
             return self
-        out = Tensor._wrap(target.from_host(source.to_host(self.data)))
+        out = Tensor._wrap(target.from_host(source.to_host(self.array)))
         out.requires_grad = self.requires_grad
         return out
 
@@ -159,8 +199,9 @@ class Tensor:
     def _wrap(array):
         """A leaf tensor around an existing backend array (no copy, no checks)."""
         t = Tensor.__new__(Tensor)
-        t.data = array
-        t.grad = None
+        t.array = array
+        t._grad = None
+        t._version = 0
         t.requires_grad = False
         t._parents = ()
         t._backward = None
@@ -178,15 +219,15 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph "
                                "(was it computed under no_grad(), or from tensors without requires_grad?)")
-        xp = backend.get_array_module(self.data)
+        xp = backend.get_array_module(self.array)
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
                                    f"this tensor has shape {self.shape}. Reduce it to a scalar "
                                    f"(e.g. .sum() or .mean()) or pass backward(gradient=...)")
-            gradient = xp.ones_like(self.data)
+            gradient = xp.ones_like(self.array)
         else:
-            gradient = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            gradient = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
             if gradient.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
                                  f"but the tensor has shape {self.shape}")
@@ -213,7 +254,7 @@ class Tensor:
             for parent, pg in zip(node._parents, parent_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                data = parent.data
+                data = parent.array
                 if pg.shape != data.shape:
                     pg = unbroadcast(pg, data.shape)
                 if pg.dtype != data.dtype:              # a float32 leaf gets a float32 grad
@@ -312,7 +353,7 @@ class Tensor:
 
     def argmax(self, axis=None):
         """Index of the largest entry (not differentiable: a new tensor without graph)."""
-        return Tensor._wrap(self.data.argmax(axis=axis))
+        return Tensor._wrap(self.array.argmax(axis=axis))
 
 
 def _to_array(data, dtype, device, requires_grad):
@@ -391,13 +432,13 @@ def _accumulate(leaf, g, kept, gradient):
     updating one ``.grad`` in place never changes another array. ``kept``: the ids of
     the arrays that leaves keep in this backward pass.
     """
-    if leaf.grad is not None:
-        leaf.grad = leaf.grad + g
+    if leaf._grad is not None:
+        leaf._grad.array = leaf._grad.array + g
     elif g.base is None and g is not gradient and id(g) not in kept:
-        leaf.grad = g
+        leaf._grad = Tensor._wrap(g)
         kept.add(id(g))
     else:
-        leaf.grad = g.copy()
+        leaf._grad = Tensor._wrap(g.copy())
 
 
 def unbroadcast(grad, shape):
@@ -456,10 +497,10 @@ def as_tensor(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        xp = backend.get_array_module(like.data)
-        kind = like.data.dtype.kind
+        xp = backend.get_array_module(like.array)
+        kind = like.array.dtype.kind
         keep = kind == "f" or (kind in "iu" and isinstance(value, int))
-        dtype = like.data.dtype if keep else backend.get_default_dtype()
+        dtype = like.array.dtype if keep else backend.get_default_dtype()
         return Tensor._wrap(xp.asarray(value, dtype=dtype))
     return Tensor(value)
 
@@ -470,9 +511,9 @@ def same_device(op, a, b):
         t = b if isinstance(a, Tensor) else a
         raise TypeError(f"{op}: expected tensors, got a {type(t).__module__}.{type(t).__name__}; "
                         f"wrap it first, e.g. Tensor(y)")
-    if type(a.data) is type(b.data):
+    if type(a.array) is type(b.array):
         return
-    da, db = backend.device_of(a.data), backend.device_of(b.data)
+    da, db = backend.device_of(a.array), backend.device_of(b.array)
     if da != db:
         raise RuntimeError(f"{op}: expected both tensors on the same device, got {da} and {db} "
                            f"(move one with .to('{da}') or .to('{db}'))")
@@ -484,9 +525,9 @@ def same_dtype(op, a, b):
     (PyTorch refuses this too: float64 data through float32 weights would silently run
     the whole network in float64.)
     """
-    if a.data.dtype != b.data.dtype:
-        raise TypeError(f"{op}: both operands must have the same dtype, got {a.data.dtype} and "
-                        f"{b.data.dtype}; convert the input, e.g. Tensor(x, dtype='{b.data.dtype}')")
+    if a.array.dtype != b.array.dtype:
+        raise TypeError(f"{op}: both operands must have the same dtype, got {a.array.dtype} and "
+                        f"{b.array.dtype}; convert the input, e.g. Tensor(x, dtype='{b.array.dtype}')")
 
 
 def _user_line():

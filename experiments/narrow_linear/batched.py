@@ -53,9 +53,9 @@ def train_batch(init_ws, x, y, lrs, n_epochs, dtype=numpy.float64):
     """
     model = DeepNarrowLNNBatch(init_ws, dtype=dtype)
     runs = model.w.shape[0]
-    xp = backend.get_array_module(model.w.data)
+    xp = backend.get_array_module(model.w.array)
     x = Tensor(x, dtype=dtype)
-    target = Tensor(xp.broadcast_to(Tensor(y, dtype=dtype).data, (runs, len(y))))
+    target = Tensor(xp.broadcast_to(Tensor(y, dtype=dtype).array, (runs, len(y))))
     lr = Tensor(numpy.broadcast_to(numpy.asarray(lrs, dtype=dtype), (runs,)))
     optimizer = SGD(model.parameters(), lr=1.0)
     rows = xp.arange(runs)                   # the run each row of the batch belongs to
@@ -65,16 +65,16 @@ def train_batch(init_ws, x, y, lrs, n_epochs, dtype=numpy.float64):
         for i in range(n_epochs):
             optimizer.zero_grad()
             loss = model.loss(model(x), target)
-            losses[i, rows] = loss.data
+            losses[i, rows] = loss.array
             (lr * loss).sum().backward()
-            finite = xp.isfinite(model.w.grad).all(axis=1)
+            finite = xp.isfinite(model.w.grad.array).all(axis=1)
             optimizer.step()
             if not bool(finite.all()):           # these runs diverged: they leave the batch
                 diverged_at[rows[~finite]] = i
                 rows = rows[finite]
                 if rows.size == 0:
                     break
-                model.w = nn.Parameter(model.w.data[finite])
+                model.w = nn.Parameter(model.w.array[finite])
                 optimizer = SGD(model.parameters(), lr=1.0)
-                lr, target = Tensor(lr.data[finite]), Tensor(target.data[finite])
+                lr, target = Tensor(lr.array[finite]), Tensor(target.array[finite])
     return backend.to_numpy(losses), backend.to_numpy(diverged_at)

@@ -86,7 +86,7 @@ def _loss_surface(step):
             value = model.loss(model(xt), yt)
             value.backward()
             loss[i, j] = value.item()
-            grads[i, j] = float(model.w1.grad), float(model.w2.grad)
+            grads[i, j] = model.w1.grad.item(), model.w2.grad.item()
             analytic[i, j] = [float(g) for g in model.dloss_dw(xt, yt)]
     return grid_values, x, y, loss, grads, float(numpy.abs(grads - analytic).max())
 

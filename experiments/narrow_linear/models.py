@@ -71,7 +71,7 @@ class ShallowNarrowLNN(nn.Module):
 
         e = y - w1 w2 x;   dL/dw1 = -mean(2 w2 x e);   dL/dw2 = -mean(2 w1 x e).
         """
-        w1, w2, x, y_t = self.w1.data, self.w2.data, x.data, y_t.data
+        w1, w2, x, y_t = self.w1.array, self.w2.array, x.array, y_t.array
         error = y_t - w1 * w2 * x
         return -(2 * w2 * x * error).mean(), -(2 * w1 * x * error).mean()
 
@@ -114,7 +114,7 @@ class DeepNarrowLNN(nn.Module):
         product for all i, and no division by zero when some w_i = 0 -- at the price of a
         relative error of about 1e-9 / w_i.
         """
-        w, x, y_t = self.w.data, x.data, y_t.data
+        w, x, y_t = self.w.array, x.array, y_t.array
         error = y_t - x * w.prod()
         return -(x * error).mean() * (w.prod() / (w + 1e-9))
 

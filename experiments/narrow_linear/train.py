@@ -48,7 +48,7 @@ def train(model, x, y, lr, n_epochs):
             loss = model.loss(model(x), y)
             losses[i] = loss.item()
             loss.backward()
-            if not _is_finite([p.grad for p in params]):
+            if not _is_finite([p.grad.array for p in params]):
                 return History(losses, weights, i)
             optimizer.step()
             weights[i] = _weights(model)
@@ -70,6 +70,6 @@ def train_analytic(model, x, y, lr, n_epochs):
             if not _is_finite(grads):
                 return History(losses, weights, i)
             for p, g in zip(params, grads):
-                p.data -= lr * g
+                p.array -= lr * g
             weights[i] = _weights(model)
     return History(losses, weights, None)

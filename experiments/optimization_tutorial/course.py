@@ -70,7 +70,7 @@ def random_update(model, noise_scale, rng, normalized=False):
         noise = rng.standard_normal(p.shape)
         if normalized:
             noise /= np.linalg.norm(noise)
-        p.data += backend.backend_of(p.data).from_host((noise_scale * noise).astype(p.dtype))
+        p.array += backend.backend_of(p.array).from_host((noise_scale * noise).astype(p.dtype))
 
 
 def partially_trained_linear(X, y, seed, steps=200, lr=7e-4):

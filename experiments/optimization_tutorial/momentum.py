@@ -95,7 +95,7 @@ def trajectory(loss, update, steps, **settings):
     (counted from 1) whose loss was nan or inf, or None: a diverging run stops there and
     its later rows stay nan."""
     params = [nn.Parameter(np.array(x)) for x in INIT]
-    velocities = [backend.get_array_module(p.data).zeros_like(p.data) for p in params]
+    velocities = [backend.get_array_module(p.array).zeros_like(p.array) for p in params]
     path = np.full((steps, 3), np.nan)
     for t in range(steps):
         value = loss(*params)

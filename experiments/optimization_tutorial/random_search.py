@@ -41,7 +41,7 @@ def random_step(model, length, rng):
     noises = [rng.standard_normal(p.shape) for p in model.parameters()]
     scale = length / np.sqrt(sum((noise ** 2).sum() for noise in noises))
     for p, noise in zip(model.parameters(), noises):
-        p.data += backend.backend_of(p.data).from_host((scale * noise).astype(p.dtype))
+        p.array += backend.backend_of(p.array).from_host((scale * noise).astype(p.dtype))
 
 
 def loss_changes(model, X, y, rng, trials):

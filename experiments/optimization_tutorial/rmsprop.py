@@ -36,7 +36,7 @@ def train(base, method, lr, x, y, steps, seed):
     update, settings = METHODS[method]
     model = copy.deepcopy(base)
     params = model.parameters()
-    buffers = [backend.get_array_module(p.data).zeros_like(p.data) for p in params]
+    buffers = [backend.get_array_module(p.array).zeros_like(p.array) for p in params]
     rng = np.random.default_rng(seed)
     losses = []
     for _ in range(steps):

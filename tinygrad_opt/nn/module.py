@@ -17,7 +17,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -27,7 +27,7 @@ def _as_array(module, name, value):
     """A state_dict entry as an array of some backend: a Tensor gives its data, an array
     stays as it is, a list or a number becomes a host (NumPy) array; anything else is refused."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     try:
         backend.backend_of(value)
         return value
@@ -94,7 +94,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = backend.get_array_module(p.grad).zeros_like(p.grad)
+                p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
 
     def train(self, mode=True):
         for m in self.modules():
@@ -108,10 +108,10 @@ class Module:
         """Move every parameter (and its gradient) to ``device`` ("cpu" or "gpu"), in place."""
         target = backend.for_device(device)
         for p in self.parameters():
-            if backend.backend_of(p.data) is not target:
-                p.data = target.from_host(backend.to_numpy(p.data))
+            if backend.backend_of(p.array) is not target:
+                p.array = target.from_host(backend.to_numpy(p.array))
                 if p.grad is not None:
-                    p.grad = target.from_host(backend.to_numpy(p.grad))
+                    p._grad = Tensor._wrap(target.from_host(p.grad.numpy()))
         return self
 
     # -- saving and loading ----------------------------------------------------------------
@@ -121,7 +121,7 @@ class Module:
         Copies, not references (PyTorch returns references): a state_dict kept as "the best
         model so far" must not change as training goes on.
         """
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: p.array.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays into the parameters, checking names and shapes first.
@@ -148,7 +148,7 @@ class Module:
         for name, value in arrays.items():
             p = params[name]
             host = backend.to_numpy(value)
-            p.data = backend.backend_of(p.data).from_host(host.astype(p.dtype, copy=True))
+            p.array = backend.backend_of(p.array).from_host(host.astype(p.dtype, copy=True))
 
     # -- printing, in PyTorch's format -------------------------------------------------------
     def extra_repr(self):

@@ -22,16 +22,16 @@ def _operands(a, b, op):
     same_device(op, a, b)
     # NumPy's own message names neither the op nor the tensors' shapes as the user wrote them
     # (the two checks below run only when shapes or dtypes differ: every op pays for them)
-    if a.data.shape != b.data.shape:
+    if a.array.shape != b.array.shape:
         for m, n in zip(reversed(a.shape), reversed(b.shape)):
             if m != n and m != 1 and n != 1:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
                                  f"the right, each pair of axes must be equal or contain a 1")
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         if a.dtype.kind == "f" and b.dtype.kind != "f":
-            b = Tensor._wrap(b.data.astype(a.dtype))    # integers never need grad: no graph is lost
+            b = Tensor._wrap(b.array.astype(a.dtype))    # integers never need grad: no graph is lost
         elif b.dtype.kind == "f" and a.dtype.kind != "f":
-            a = Tensor._wrap(a.data.astype(b.dtype))
+            a = Tensor._wrap(a.array.astype(b.dtype))
     return a, b
 
 
@@ -41,7 +41,7 @@ def add(a, b):
 
     def backward(g):
         return g, g
-    return make_result(a.data + b.data, (a, b), backward, "add")
+    return make_result(a.array + b.array, (a, b), backward, "add")
 
 
 def sub(a, b):
@@ -50,7 +50,7 @@ def sub(a, b):
 
     def backward(g):
         return g, (-g if b.requires_grad else None)
-    return make_result(a.data - b.data, (a, b), backward, "sub")
+    return make_result(a.array - b.array, (a, b), backward, "sub")
 
 
 def mul(a, b):
@@ -58,21 +58,21 @@ def mul(a, b):
     a, b = _operands(a, b, "mul")
 
     def backward(g):
-        return (g * b.data if a.requires_grad else None,
-                g * a.data if b.requires_grad else None)
-    return make_result(a.data * b.data, (a, b), backward, "mul")
+        return (g * b.array if a.requires_grad else None,
+                g * a.array if b.requires_grad else None)
+    return make_result(a.array * b.array, (a, b), backward, "mul")
 
 
 def div(a, b):
     """out = a / b.    dout/da = 1/b, dout/db = -a/b^2 = -out/b."""
     a, b = _operands(a, b, "div")
-    out = a.data / b.data
+    out = a.array / b.array
     if a.dtype.kind != "f":     # integer / integer: the default float dtype, as in PyTorch (NumPy: float64)
         out = out.astype(get_default_dtype())
 
     def backward(g):
-        ga = g / b.data if a.requires_grad else None
-        gb = -g * out / b.data if b.requires_grad else None
+        ga = g / b.array if a.requires_grad else None
+        gb = -g * out / b.array if b.requires_grad else None
         return ga, gb
     return make_result(out, (a, b), backward, "div")
 
@@ -81,7 +81,7 @@ def neg(a):
     """out = -a.    dout/da = -1."""
     def backward(g):
         return (-g,)
-    return make_result(-a.data, (a,), backward, "neg")
+    return make_result(-a.array, (a,), backward, "neg")
 
 
 def pow(a, exponent):
@@ -95,8 +95,8 @@ def pow(a, exponent):
     def backward(g):
         if exponent == 0:   # a^0 = 1 is constant; 0 * a^(-1) would give nan at a = 0
             return (g * 0,)
-        return (g * exponent * a.data ** (exponent - 1),)
-    out = a.data ** exponent
+        return (g * exponent * a.array ** (exponent - 1),)
+    out = a.array ** exponent
     if a.dtype.kind != "f" and isinstance(exponent, float):   # integers ** 0.5: the default float dtype
         out = out.astype(get_default_dtype())
     return make_result(out, (a,), backward, "pow")

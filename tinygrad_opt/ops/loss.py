@@ -17,7 +17,7 @@ def check_labels(op, logp, target):
     same_device(op, logp, target)
     if logp.ndim != 2:
         raise ValueError(f"{op}: expected input of shape (B, C) (one score per class), got {logp.shape}")
-    y = target.data
+    y = target.array
     if y.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class labels, got dtype {y.dtype} "
                         f"(convert with .astype(int64); one-hot targets are not accepted)")
@@ -54,25 +54,25 @@ def nll_loss(logp, target, reduction="mean"):
     """
     check_reduction("nll_loss", reduction)
     check_labels("nll_loss", logp, target)
-    xp = get_array_module(logp.data)
+    xp = get_array_module(logp.array)
     B = logp.shape[0]
     rows = xp.arange(B)
-    picked = logp.data[rows, target.data]           # logp[b, target_b]: (B,)
+    picked = logp.array[rows, target.array]           # logp[b, target_b]: (B,)
     out = -picked.sum() / B if reduction == "mean" else -picked.sum() if reduction == "sum" else -picked
 
     if logp._op != "log_softmax" or not logp._parents:
         def backward(g):
-            grad = xp.zeros_like(logp.data)
+            grad = xp.zeros_like(logp.array)
             # each (row, target) pair occurs once, so assignment is enough (no add.at)
-            grad[rows, target.data] = -g / B if reduction == "mean" else -g
+            grad[rows, target.array] = -g / B if reduction == "mean" else -g
             return grad, None
         return make_result(out, (logp, target), backward, "nll_loss")
 
     def fused_backward(g):
         scale = g / B if reduction == "mean" else g              # g_b: () or, for "none", (B,)
-        grad = xp.exp(logp.data)                                 # softmax(z) = e^logp
+        grad = xp.exp(logp.array)                                 # softmax(z) = e^logp
         grad *= scale if scale.ndim == 0 else scale[:, None]
-        grad[rows, target.data] -= scale
+        grad[rows, target.array] -= scale
         return grad, None
     return make_result(out, (logp._parents[0], target), fused_backward, "nll_loss")
 
@@ -90,7 +90,7 @@ def mse_loss(input, target, reduction="mean"):
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ; "
                          f"reshape one so they match (broadcasting here is almost always a bug)")
-    diff = input.data - target.data
+    diff = input.array - target.array
     sq = diff * diff
     out = sq.sum() / sq.size if reduction == "mean" else sq.sum() if reduction == "sum" else sq
     n = diff.size if reduction == "mean" else 1

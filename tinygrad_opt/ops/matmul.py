@@ -37,9 +37,9 @@ def matmul(a, b):
                              f"or contain a 1 in each pair")
 
     def backward(g):
-        return (g @ _swap_last(b.data) if a.requires_grad else None,
-                _swap_last(a.data) @ g if b.requires_grad else None)
-    return make_result(a.data @ b.data, (a, b), backward, "matmul")
+        return (g @ _swap_last(b.array) if a.requires_grad else None,
+                _swap_last(a.array) @ g if b.requires_grad else None)
+    return make_result(a.array @ b.array, (a, b), backward, "matmul")
 
 
 def linear(x, weight, bias=None):
@@ -56,21 +56,21 @@ def linear(x, weight, bias=None):
     same_dtype("linear", x, weight)
     if bias is not None:
         same_device("linear", x, bias)
-    xd, w = x.data, weight.data
+    xd, w = x.array, weight.array
     if xd.ndim < 1 or w.ndim != 2 or xd.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
                          f"the input's last axis must equal in_features = {w.shape[1] if w.ndim == 2 else '?'}")
     out = xd @ w.T
     if bias is not None:
-        out += bias.data
+        out += bias.array
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
         if g.ndim == 2:
-            g2, x2 = g, x.data                      # (B, out), (B, in)
+            g2, x2 = g, x.array                      # (B, out), (B, in)
         else:                                       # batch axes flattened into one
-            g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
-        gx = g @ weight.data if x.requires_grad else None
+            g2, x2 = g.reshape(-1, g.shape[-1]), x.array.reshape(-1, x.shape[-1])
+        gx = g @ weight.array if x.requires_grad else None
         gw = g2.T @ x2 if weight.requires_grad else None
         if bias is None:
             return gx, gw

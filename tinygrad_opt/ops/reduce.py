@@ -44,26 +44,26 @@ def _expand(g, a, axis, keepdims):
 def sum(a, axis=None, keepdims=False):
     """out = sum_i a_i.    dout/da_i = 1: each element receives g."""
     _check_axis("sum", a, axis, tuple_ok=True)
-    xp = get_array_module(a.data)
+    xp = get_array_module(a.array)
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, axis, keepdims), a.shape),)
-    return make_result(a.data.sum(axis=axis, keepdims=keepdims), (a,), backward, "sum")
+    return make_result(a.array.sum(axis=axis, keepdims=keepdims), (a,), backward, "sum")
 
 
 def mean(a, axis=None, keepdims=False):
     """out = (1/n) sum_i a_i over the n reduced elements.    dout/da_i = 1/n."""
     _check_axis("mean", a, axis, tuple_ok=True)
-    xp = get_array_module(a.data)
+    xp = get_array_module(a.array)
     if axis is None:
-        n = a.data.size
+        n = a.array.size
     else:
         n = math.prod(a.shape[ax] for ax in axis) if isinstance(axis, tuple) else a.shape[axis]
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, axis, keepdims) / n, a.shape),)
     # sum / n rather than .mean(): the same numbers, without NumPy's Python-level mean wrapper
-    return make_result(a.data.sum(axis=axis, keepdims=keepdims) / n, (a,), backward, "mean")
+    return make_result(a.array.sum(axis=axis, keepdims=keepdims) / n, (a,), backward, "mean")
 
 
 def max(a, axis=None, keepdims=False):
@@ -73,15 +73,15 @@ def max(a, axis=None, keepdims=False):
     returns), as PyTorch's ``max(dim)`` does.
     """
     _check_axis("max", a, axis)
-    xp = get_array_module(a.data)
-    out = a.data.max(axis=axis, keepdims=keepdims)
+    xp = get_array_module(a.array)
+    out = a.array.max(axis=axis, keepdims=keepdims)
 
     def backward(g):
         if axis is None:
-            mask = xp.zeros(a.data.size, dtype=bool)
-            mask[a.data.argmax()] = True
+            mask = xp.zeros(a.array.size, dtype=bool)
+            mask[a.array.argmax()] = True
             return (mask.reshape(a.shape) * g,)
-        index = xp.expand_dims(a.data.argmax(axis=axis), axis)
+        index = xp.expand_dims(a.array.argmax(axis=axis), axis)
         shape = [1] * a.ndim
         shape[axis] = a.shape[axis]
         mask = xp.arange(a.shape[axis]).reshape(shape) == index
@@ -99,15 +99,15 @@ def prod(a, axis=None, keepdims=False):
     Used by the deep narrow linear net, y = x * w_1 * ... * w_n.
     """
     _check_axis("prod", a, axis)
-    xp = get_array_module(a.data)
-    out = a.data.prod(axis=axis, keepdims=keepdims)
+    xp = get_array_module(a.array)
+    out = a.array.prod(axis=axis, keepdims=keepdims)
 
     def backward(g):
         # (bool() of a device array waits for the GPU: one sync, for a branch worth it)
-        if not bool((a.data == 0).any()):
-            return (_expand(out * g, a, axis, keepdims) / a.data,)
+        if not bool((a.array == 0).any()):
+            return (_expand(out * g, a, axis, keepdims) / a.array,)
         # work along the last axis: of the flattened array (axis=None), or with axis swapped there
-        x = a.data.reshape(-1) if axis is None else a.data.swapaxes(axis, -1)
+        x = a.array.reshape(-1) if axis is None else a.array.swapaxes(axis, -1)
         before = xp.ones_like(x)                                         # prod_{j<i} x_j
         before[..., 1:] = xp.cumprod(x[..., :-1], axis=-1)
         after = xp.ones_like(x)                                          # prod_{j>i} x_j

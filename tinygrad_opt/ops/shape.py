@@ -10,9 +10,9 @@ from ..tensor import Tensor, make_result, same_device
 def reshape(a, shape):
     """out = a viewed with a new shape (same elements, same order).  dL/da = g reshaped back."""
     try:
-        out = a.data.reshape(shape)
+        out = a.array.reshape(shape)
     except ValueError:
-        raise ValueError(f"reshape: cannot view a tensor of shape {a.shape} ({a.data.size} elements) "
+        raise ValueError(f"reshape: cannot view a tensor of shape {a.shape} ({a.array.size} elements) "
                          f"as shape {tuple(shape)}") from None
 
     def backward(g):
@@ -34,7 +34,7 @@ def permute(a, dims):
 
     def backward(g):
         return (g.transpose(inverse),)
-    return make_result(a.data.transpose(dims), (a,), backward, "permute")
+    return make_result(a.array.transpose(dims), (a,), backward, "permute")
 
 
 def transpose(a, dim0=-2, dim1=-1):
@@ -48,7 +48,7 @@ def transpose(a, dim0=-2, dim1=-1):
 
     def backward(g):
         return (g.swapaxes(dim0, dim1),)
-    return make_result(a.data.swapaxes(dim0, dim1), (a,), backward, "transpose")
+    return make_result(a.array.swapaxes(dim0, dim1), (a,), backward, "transpose")
 
 
 def _is_basic(index):
@@ -71,17 +71,17 @@ def getitem(a, index):
         if isinstance(i, Tensor):
             same_device("getitem", a, i)
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, Tensor):
-        index = index.data
-    xp = get_array_module(a.data)
+        index = index.array
+    xp = get_array_module(a.array)
     try:
-        out = a.data[index]
+        out = a.array[index]
     except IndexError as e:
         raise IndexError(f"getitem: index does not fit a tensor of shape {a.shape}: {e}") from None
 
     def backward(g):
-        grad = xp.zeros_like(a.data)
+        grad = xp.zeros_like(a.array)
         if _is_basic(index):
             grad[index] = g
         else:

@@ -16,11 +16,11 @@ def log_softmax(a, dim=-1):
     one expression for the whole Jacobian-vector product, instead of a graph of
     max / sub / exp / sum / log nodes.
     """
-    ndim = a.data.ndim
+    ndim = a.array.ndim
     if not -ndim <= dim < ndim:
         raise ValueError(f"log_softmax: dim {dim} is out of range for shape {a.shape}")
-    xp = get_array_module(a.data)
-    shifted = a.data - a.data.max(axis=dim, keepdims=True)
+    xp = get_array_module(a.array)
+    shifted = a.array - a.array.max(axis=dim, keepdims=True)
     out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
     def backward(g):

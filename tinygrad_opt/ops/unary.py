@@ -9,7 +9,7 @@ from ..tensor import make_result
 
 def exp(a):
     """out = e^a.    dout/da = e^a = out."""
-    out = get_array_module(a.data).exp(a.data)
+    out = get_array_module(a.array).exp(a.array)
 
     def backward(g):
         return (g * out,)
@@ -19,13 +19,13 @@ def exp(a):
 def log(a):
     """out = ln a.    dout/da = 1/a."""
     def backward(g):
-        return (g / a.data,)
-    return make_result(get_array_module(a.data).log(a.data), (a,), backward, "log")
+        return (g / a.array,)
+    return make_result(get_array_module(a.array).log(a.array), (a,), backward, "log")
 
 
 def relu(a):
     """out = max(a, 0).    dout/da = 1 where a > 0, else 0 (0 at the kink a = 0, as PyTorch)."""
-    out = get_array_module(a.data).maximum(a.data, 0)
+    out = get_array_module(a.array).maximum(a.array, 0)
 
     def backward(g):
         return (g * (out > 0),)
@@ -34,7 +34,7 @@ def relu(a):
 
 def tanh(a):
     """out = tanh a.    dout/da = 1 - tanh^2 a = 1 - out^2."""
-    out = get_array_module(a.data).tanh(a.data)
+    out = get_array_module(a.array).tanh(a.array)
 
     def backward(g):
         return (g * (1 - out * out),)
@@ -47,7 +47,7 @@ def sigmoid(a):
     Computed as (1 + tanh(a/2)) / 2, the same function, which never overflows: e^-a does
     for a < -88 in float32.
     """
-    out = (1 + get_array_module(a.data).tanh(a.data * 0.5)) * 0.5
+    out = (1 + get_array_module(a.array).tanh(a.array * 0.5)) * 0.5
 
     def backward(g):
         return (g * out * (1 - out),)

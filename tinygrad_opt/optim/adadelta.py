@@ -71,7 +71,7 @@ class Adadelta(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                adadelta_update(p.data, p.grad, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
+                adadelta_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
                                 lr=group["lr"], rho=group["rho"], eps=group["eps"],
                                 weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss

@@ -63,7 +63,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                adagrad_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                adagrad_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
                                lr=group["lr"], lr_decay=group["lr_decay"],
                                weight_decay=group["weight_decay"], eps=group["eps"],
                                maximize=group["maximize"])

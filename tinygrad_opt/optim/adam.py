@@ -111,7 +111,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                adam_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                adam_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
                             lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                             weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
                             maximize=group["maximize"], decoupled_weight_decay=self.decoupled_weight_decay)

@@ -61,7 +61,7 @@ class Adamax(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                adamax_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                adamax_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
                               lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                               weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss

@@ -31,7 +31,7 @@ def zero_grad(params):
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
         if par.grad is not None:
-            par.grad = get_array_module(par.grad).zeros_like(par.grad)
+            par.grad = Tensor._wrap(get_array_module(par.grad.array).zeros_like(par.grad.array))
 
 
 def _buffers(name, params, buffers):
@@ -39,7 +39,7 @@ def _buffers(name, params, buffers):
     buffers = list(buffers)
     if len(buffers) != len(params):
         raise ValueError(f"{name}: got {len(buffers)} buffers for {len(params)} parameters (one per parameter)")
-    arrays = [b.data if isinstance(b, Tensor) else b for b in buffers]
+    arrays = [b.array if isinstance(b, Tensor) else b for b in buffers]
     for i, (par, a) in enumerate(zip(params, arrays)):
         if tuple(getattr(a, "shape", ())) != par.shape:
             raise ValueError(f"{name}: buffer {i} has shape {tuple(getattr(a, 'shape', ()))}, "
@@ -58,7 +58,7 @@ def gradient_update(loss, params, lr=1e-3):
     _backward(loss, params)
     with no_grad():
         for par in params:
-            par.data -= lr * par.grad
+            par.array -= lr * par.grad.array
 
 
 def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
@@ -73,8 +73,8 @@ def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
     with no_grad():
         for par, vel in zip(params, velocities):
             vel *= beta
-            vel -= lr * par.grad
-            par.data += vel
+            vel -= lr * par.grad.array
+            par.array += vel
 
 
 def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
@@ -88,7 +88,7 @@ def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
     _backward(loss, params)
     with no_grad():
         for par, s in zip(params, averages):
-            g = par.grad
+            g = par.grad.array
             s *= alpha
             s += (1 - alpha) * (g * g)
-            par.data -= lr * (g / get_array_module(s).sqrt(epsilon + s))
+            par.array -= lr * (g / get_array_module(s).sqrt(epsilon + s))

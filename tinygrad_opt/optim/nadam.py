@@ -87,7 +87,7 @@ class NAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                nadam_update(p.data, p.grad, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
+                nadam_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p), self.scratch(p, 1),
                              lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                              weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                              maximize=group["maximize"])

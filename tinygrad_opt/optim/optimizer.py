@@ -9,7 +9,7 @@ An optimizer holds
 * ``state`` -- a dict Tensor -> that parameter's state: its step count ``"step"`` and the
   algorithm's running averages (arrays shaped like the parameter, on its backend).
 
-and its ``step()`` reads each parameter's ``.grad`` and changes ``.data`` **in place**:
+and its ``step()`` reads each parameter's ``.grad`` and changes ``.array`` **in place**:
 
 * in place, on the parameter's own backend (NumPy or CuPy): no copy to the host, no new
   parameter arrays, so a model's references to its parameters stay valid;
@@ -139,13 +139,13 @@ class Optimizer:
         """``self.state[p]``, created by ``init_state`` on the parameter's first step."""
         state = self.state.get(p)
         if state is None:
-            state = self.state[p] = self.init_state(p.data, group)
+            state = self.state[p] = self.init_state(p.array, group)
         return state
 
     def scratch(self, p, n=0):
         """Work array number ``n`` (0, 1) shaped like ``p``, reused every step (holds no state,
         is not saved). Most updates need one; Adadelta and NAdam need two at once."""
-        buf, data = self._scratch.get((p, n)), p.data
+        buf, data = self._scratch.get((p, n)), p.array
         # made anew when the parameter's array changed kind (to another device, shape or dtype)
         if buf is None or type(buf) is not type(data) or buf.shape != data.shape or buf.dtype != data.dtype:
             buf = self._scratch[(p, n)] = backend.get_array_module(data).empty_like(data)
@@ -162,7 +162,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = backend.get_array_module(p.grad).zeros_like(p.grad)
+                    p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
 
     def step(self, closure=None):
         raise NotImplementedError(f"{self._name()} must define step()")
@@ -238,14 +238,14 @@ class Optimizer:
                 raise ValueError(f"{name}: the state_dict has state for parameter {index}, but this "
                                  f"optimizer has only {len(params)} parameters (0..{len(params) - 1})")
             p = params[index]
-            expected = self.init_state(p.data, group_of[index])
+            expected = self.init_state(p.array, group_of[index])
             optional = set(self.optional_state)
             if not set(expected) - optional <= set(saved) <= set(expected) | optional:
                 may = f" (any of {sorted(optional)} may be missing or extra)" if optional else ""
                 raise ValueError(f"{name}: parameter {index}: state entries {sorted(saved)} in the "
                                  f"state_dict, {self._name()} expects {sorted(expected)}{may}")
             # an optional entry is an array shaped like the parameter
-            new_state[p] = {k: self._load_value(name, index, k, v, p, expected.get(k, p.data))
+            new_state[p] = {k: self._load_value(name, index, k, v, p, expected.get(k, p.array))
                             for k, v in saved.items()}
         for group, new_group in zip(self.param_groups, new_groups):
             group.update(new_group)
@@ -261,7 +261,7 @@ class Optimizer:
             raise ValueError(f"{name}: parameter {index}: state '{key}' has shape {tuple(value.shape)}, "
                              f"the parameter has shape {p.shape}")
         host = backend.to_numpy(value).astype(p.dtype, copy=True)
-        return backend.backend_of(p.data).from_host(host)
+        return backend.backend_of(p.array).from_host(host)
 
     def __repr__(self):
         lines = [f"{self._name()} ("]

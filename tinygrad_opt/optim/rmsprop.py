@@ -95,7 +95,7 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                rmsprop_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                rmsprop_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
                                lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
                                weight_decay=group["weight_decay"], momentum=group["momentum"],
                                centered=group["centered"], maximize=group["maximize"])

@@ -100,7 +100,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                sgd_update(p.data, p.grad, self.state_for(p, group), self.scratch(p),
+                sgd_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
                            lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
                            weight_decay=group["weight_decay"], nesterov=group["nesterov"],
                            maximize=group["maximize"])

@@ -149,7 +149,7 @@ def _run(cls, ref_rule, hp, steps=100):
     ref_state = [{} for _ in x0]
     for t in range(1, steps + 1):
         for i, p in enumerate(params):
-            p.grad = backend.backend_of(p.data).from_host(grad(i, p.numpy(), t))
+            p.grad = Tensor(backend.backend_of(p.array).from_host(grad(i, p.numpy(), t)))
         opt.step()
         for i in range(len(ref)):
             ref[i] = ref_rule(ref[i], grad(i, ref[i], t), ref_state[i], t, **hp)
@@ -188,7 +188,7 @@ def test_option_switched_on_mid_run_creates_its_buffer(cls, ref_rule, before, af
         hp = before if t <= 5 else {**before, **after}
         opt.param_groups[0].update(hp)
         for i, p in enumerate(params):
-            p.grad = backend.backend_of(p.data).from_host(grad(i, p.numpy(), t))
+            p.grad = Tensor(backend.backend_of(p.array).from_host(grad(i, p.numpy(), t)))
         opt.step()
         for i in range(len(ref)):
             ref[i] = ref_rule(ref[i], grad(i, ref[i], t), ref_state[i], t, **hp)
@@ -200,7 +200,7 @@ def test_option_switched_on_mid_run_creates_its_buffer(cls, ref_rule, before, af
 def test_float32_parameters_stay_float32(cls):
     p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     opt = cls([p], lr=0.1)
-    p.grad = _device(np.full(3, 0.5, dtype=np.float32), p)
+    p.grad = Tensor(_device(np.full(3, 0.5, dtype=np.float32), p))
     opt.step()
     assert p.dtype == np.float32 and all(a.dtype == np.float32 for a in opt.state[p].values() if hasattr(a, "dtype"))
 
@@ -225,23 +225,23 @@ def test_update_in_place_grad_untouched_none_skipped(cls, hp, device_backend):
     a = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
     b = Tensor(np.array([0.5, 0.5]), requires_grad=True)
     opt = cls([a, b], lr=0.1, **hp)
-    data_a, data_b = a.data, b.data
+    data_a, data_b = a.array, b.array
     b_before = b.numpy().copy()
     loss = (a * a).sum()
     loss.backward()
-    grad_before = a.grad.copy()
+    grad_before = a.grad.array.copy()
     opt.step()
-    assert a.data is data_a and b.data is data_b                      # same arrays, changed in place
-    assert backend.backend_of(a.data).name == device_backend
-    np.testing.assert_array_equal(backend.to_numpy(a.grad), backend.to_numpy(grad_before))
+    assert a.array is data_a and b.array is data_b                      # same arrays, changed in place
+    assert backend.backend_of(a.array).name == device_backend
+    np.testing.assert_array_equal(a.grad.numpy(), backend.to_numpy(grad_before))
     assert not np.array_equal(a.numpy(), [1.0, -2.0, 3.0])
     np.testing.assert_array_equal(b.numpy(), b_before)                 # grad None: skipped
     assert opt.state[a]["step"] == 1 and b not in opt.state
-    b.grad = backend.backend_of(b.data).from_host(np.ones(2))
+    b.grad = Tensor(backend.backend_of(b.array).from_host(np.ones(2)))
     opt.step()                                                         # step 2: the carried buffers
     assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 1      # counts are per parameter
-    np.testing.assert_array_equal(backend.to_numpy(a.grad), backend.to_numpy(grad_before))
-    np.testing.assert_array_equal(backend.to_numpy(b.grad), np.ones(2))
+    np.testing.assert_array_equal(a.grad.numpy(), backend.to_numpy(grad_before))
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(2))
 
 
 def test_zero_grad_and_closure():
@@ -258,7 +258,7 @@ def test_zero_grad_and_closure():
     assert loss.item() == 5.0
     np.testing.assert_allclose(p.numpy(), [0.8, 1.6])
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(backend.to_numpy(p.grad), [0.0, 0.0])
+    np.testing.assert_array_equal(p.grad.numpy(), [0.0, 0.0])
     opt.zero_grad()
     assert p.grad is None
 
@@ -273,7 +273,7 @@ on_each_backend = settings(deadline=None, suppress_health_check=[HealthCheck.fun
 
 def _device(host, like):
     """``host`` (a NumPy array) on the backend of the tensor ``like``, as a gradient must be."""
-    return backend.backend_of(like.data).from_host(host)
+    return backend.backend_of(like.array).from_host(host)
 
 
 @settings(on_each_backend, max_examples=25)
@@ -283,7 +283,7 @@ def test_lr_zero_leaves_parameters_unchanged(device_backend, cls, x, data):
     p = Tensor(x.copy(), requires_grad=True)
     opt = cls([p], lr=0.0, weight_decay=0.0)
     for _ in range(3):
-        p.grad = _device(g, p)
+        p.grad = Tensor(_device(g, p))
         opt.step()
     np.testing.assert_array_equal(p.numpy(), x)
 
@@ -294,7 +294,7 @@ def test_zero_gradient_leaves_sgd_unchanged(device_backend, x, momentum, nestero
     p = Tensor(x.copy(), requires_grad=True)
     opt = optim.SGD([p], lr=0.1, momentum=momentum, nesterov=nesterov and momentum > 0)
     for _ in range(3):
-        p.grad = _device(np.zeros_like(x), p)
+        p.grad = Tensor(_device(np.zeros_like(x), p))
         opt.step()
     np.testing.assert_array_equal(p.numpy(), x)
 
@@ -306,7 +306,7 @@ def test_adam_first_step_moves_each_coordinate_by_about_lr(device_backend, x, da
     signs = data.draw(arrays(np.float64, x.shape, elements=st.sampled_from([-1.0, 1.0])))
     p = Tensor(x.copy(), requires_grad=True)
     opt = optim.Adam([p], lr=lr)
-    p.grad = _device(magnitudes * signs, p)
+    p.grad = Tensor(_device(magnitudes * signs, p))
     opt.step()
     # m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps), lr to within eps / |g| <= 1e-5
     np.testing.assert_allclose(x - p.numpy(), lr * signs, rtol=1e-4)
@@ -322,8 +322,8 @@ def test_param_groups_with_different_lr_are_separate_optimizers(device_backend, 
     separate = [cls([alone[0]], lr=lr1), cls([alone[1]], lr=lr2)]
     for t in range(1, 6):
         for i in range(2):
-            grouped[i].grad = _device(grad(i, grouped[i].numpy(), t), grouped[i])
-            alone[i].grad = _device(grad(i, alone[i].numpy(), t), alone[i])
+            grouped[i].grad = Tensor(_device(grad(i, grouped[i].numpy(), t), grouped[i]))
+            alone[i].grad = Tensor(_device(grad(i, alone[i].numpy(), t), alone[i]))
         opt.step()
         for o in separate:
             o.step()
@@ -367,7 +367,7 @@ def test_state_dict_mid_run_gives_the_same_continuation(cls, device_backend):
     def run(params, opt, steps):
         for t in steps:
             for i, p in enumerate(params):
-                p.grad = backend.backend_of(p.data).from_host(grad(i, p.numpy(), t))
+                p.grad = Tensor(backend.backend_of(p.array).from_host(grad(i, p.numpy(), t)))
             opt.step()
 
     straight = [Tensor(x.copy(), requires_grad=True) for x in x0]
@@ -389,7 +389,7 @@ def test_state_dict_mid_run_gives_the_same_continuation(cls, device_backend):
 def test_state_dict_format():
     w, b = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
     opt = optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.1}], lr=0.01)
-    w.grad = _device(np.ones((2, 3)), w)
+    w.grad = Tensor(_device(np.ones((2, 3)), w))
     opt.step()
     sd = opt.state_dict()
     assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
@@ -402,7 +402,7 @@ def test_state_dict_format():
 def test_load_state_dict_errors_name_the_problem():
     w, b = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
     opt = optim.Adam([w, b])
-    w.grad, b.grad = _device(np.ones((2, 3)), w), _device(np.ones(2), b)
+    w.grad, b.grad = Tensor(_device(np.ones((2, 3)), w)), Tensor(_device(np.ones(2), b))
     opt.step()
     sd = opt.state_dict()
     with pytest.raises(ValueError, match=r"param_groups\[0\] has 2 parameters in the state_dict and 1 in this"):
@@ -429,7 +429,7 @@ def test_load_state_dict_with_an_option_switched_on_or_off_mid_run(cls, option):
     on = 0.5 if option == "momentum" else True
     w, v = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
     opt = cls([w, v], lr=0.1)
-    w.grad, v.grad = _device(np.ones(3), w), _device(np.ones(2), v)
+    w.grad, v.grad = Tensor(_device(np.ones(3), w)), Tensor(_device(np.ones(2), v))
     opt.step()
     opt.param_groups[0][option] = on
     v.grad = None
@@ -507,7 +507,7 @@ def test_momentum_variants_differ_when_lr_changes():
         x, v = 1.0, 0.0
         for lr in lrs:
             opt.param_groups[0]["lr"] = lr
-            p.grad = _device(2 * p.numpy(), p)
+            p.grad = Tensor(_device(2 * p.numpy(), p))
             opt.step()
             v = 0.9 * v - lr * 2 * x
             x = x + v
@@ -523,7 +523,7 @@ def test_load_state_dict_accepts_file_format_values():
     """As a checkpoint file gives them back: numbers as 0-d arrays, arrays on the host, lists for tuples."""
     w = Tensor(np.ones(3), requires_grad=True)
     opt = optim.NAdam([w])
-    w.grad = _device(np.ones(3), w)
+    w.grad = Tensor(_device(np.ones(3), w))
     opt.step()
     sd = opt.state_dict()
     stored = {"state": {str(i): {k: np.asarray(backend.to_numpy(v) if hasattr(v, "shape") else v)

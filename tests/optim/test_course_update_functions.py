@@ -20,16 +20,16 @@ def _setup():
 
 def test_zero_grad_then_backward_does_not_accumulate(device_backend):
     (w, b), loss, (gw, gb) = _setup()
-    w.grad = backend.backend_of(w.data).from_host(np.full((2, 2), 100.0))
+    w.grad = Tensor(backend.backend_of(w.array).from_host(np.full((2, 2), 100.0)))
     gradient_update(loss, [w, b], lr=0.0)           # zero_grad inside: the stale 100s are gone
-    np.testing.assert_allclose(backend.to_numpy(w.grad), gw)
+    np.testing.assert_allclose(w.grad.numpy(), gw)
     zero_grad([w, b])
-    np.testing.assert_array_equal(backend.to_numpy(w.grad), np.zeros((2, 2)))
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((2, 2)))
 
 
 def test_gradient_update(device_backend):
     (w, b), loss, (gw, gb) = _setup()
-    data = w.data
+    data = w.array
     gradient_update(loss, [w, b], lr=0.1)
     np.testing.assert_array_equal(backend.to_numpy(data), w.numpy())     # the same memory, updated in place
     np.testing.assert_allclose(w.numpy(), W0 - 0.1 * gw, rtol=1e-14)
@@ -45,7 +45,7 @@ def test_momentum_update_is_the_course_solution(device_backend, as_tensors):
     # the course: vel = -lr * grad + beta * vel; par += vel
     for v, start, g, p0, p in zip(vel, v0, (gw, gb), (W0, B0), (w, b)):
         new_v = -0.1 * g + 0.9 * start
-        np.testing.assert_allclose(backend.to_numpy(v.data if as_tensors else v), new_v, rtol=1e-14)
+        np.testing.assert_allclose(backend.to_numpy(v.array if as_tensors else v), new_v, rtol=1e-14)
         np.testing.assert_allclose(p.numpy(), p0 + new_v, rtol=1e-14)
 
 

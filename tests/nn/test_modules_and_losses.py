@@ -58,7 +58,7 @@ def test_zero_grad(device_backend):
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad(set_to_none=False)
     for p in model.parameters():
-        assert p.grad.shape == p.shape and not backend.to_numpy(p.grad).any()
+        assert p.grad.shape == p.shape and not p.grad.numpy().any()
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -83,12 +83,12 @@ def test_state_dict_round_trip_with_copies(device_backend):
     sd = a.state_dict()
     assert list(sd) == ["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias"]
     before = {k: backend.to_numpy(v).copy() for k, v in sd.items()}
-    a.main[0].weight.data *= 0                 # changing the model later must not change the copy
+    a.main[0].weight.array *= 0                 # changing the model later must not change the copy
     assert backend.to_numpy(sd["main.0.weight"]).any()
     b.load_state_dict(sd)
     for name, p in b.named_parameters():
         np.testing.assert_array_equal(p.numpy(), before[name])
-        assert p.dtype == np.float32 and backend.backend_of(p.data).name == device_backend
+        assert p.dtype == np.float32 and backend.backend_of(p.array).name == device_backend
     sd["main.0.bias"] *= 0                     # nor may the loaded model share the dict's arrays
     np.testing.assert_array_equal(b.main[0].bias.numpy(), before["main.0.bias"])
     x = Tensor(np.ones((2, 6), dtype=np.float32))
@@ -99,10 +99,10 @@ def test_state_dict_round_trip_with_copies(device_backend):
 def test_load_state_dict_across_backends_and_dtypes():
     backend.use("numpy")
     model = nn.Linear(3, 2)
-    gpu_sd = {k: Tensor(v.astype(np.float64)).to("gpu").data for k, v in model.state_dict().items()}
+    gpu_sd = {k: Tensor(v.astype(np.float64)).to("gpu").array for k, v in model.state_dict().items()}
     fresh = nn.Linear(3, 2)
     fresh.load_state_dict(gpu_sd)
-    assert type(fresh.weight.data) is np.ndarray and fresh.weight.dtype == np.float32
+    assert type(fresh.weight.array) is np.ndarray and fresh.weight.dtype == np.float32
     np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
 
 
@@ -130,7 +130,7 @@ def test_load_state_dict_from_lists_and_numbers(device_backend):
     as_lists = {k: backend.to_numpy(v).tolist() for k, v in model.state_dict().items()}
     fresh.load_state_dict(as_lists)
     for name, p in fresh.named_parameters():
-        assert p.dtype == np.float32 and backend.backend_of(p.data).name == device_backend
+        assert p.dtype == np.float32 and backend.backend_of(p.array).name == device_backend
         np.testing.assert_array_equal(p.numpy(), dict(model.named_parameters())[name].numpy())
     fresh.load_state_dict({**as_lists, "bias": Tensor([1.0, 2.0])})       # a Tensor works too
     np.testing.assert_array_equal(fresh.bias.numpy(), [1.0, 2.0])
@@ -152,7 +152,7 @@ def test_module_to_device():
     model = nn.MLP(4, 2, [3]).to("gpu")
     assert all(p.device == "gpu" for p in model.parameters())
     assert model(Tensor(np.ones((1, 4), dtype=np.float32), device="gpu")).device == "gpu"
-    assert all(type(p.data) is np.ndarray for p in model.to("cpu").parameters())
+    assert all(type(p.array) is np.ndarray for p in model.to("cpu").parameters())
 
 
 # -- printing ----------------------------------------------------------------------------------

@@ -109,5 +109,5 @@ def test_in_place_ops_change_the_device_array():
 def test_tensors_on_the_stand_in():
     backend.use("fakegpu")
     t = Tensor([1.0, 2.0])
-    assert isinstance(t.data, FakeDeviceArray) and t.device == "gpu"
+    assert isinstance(t.array, FakeDeviceArray) and t.device == "gpu"
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])

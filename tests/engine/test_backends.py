@@ -13,7 +13,7 @@ import tinygrad_opt
 from tinygrad_opt import Tensor, backend, nn
 import tinygrad_opt.nn.functional as F
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GPU_NAMES = ("fakegpu", "cupy")   # conftest registers the stand-in as "gpu" (CuPy replaces it when asked)
 
 
@@ -39,16 +39,16 @@ def run_python(code, **env):
 def test_device_backend_fixture_sets_default(device_backend):
     t = Tensor(np.ones((2, 3)))
     assert backend.current().name == device_backend
-    assert backend.backend_of(t.data).name == device_backend
+    assert backend.backend_of(t.array).name == device_backend
     assert t.device == ("cpu" if device_backend == "numpy" else "gpu")
-    assert backend.get_array_module(t.data) is backend.get(device_backend).xp
+    assert backend.get_array_module(t.array) is backend.get(device_backend).xp
 
 
 def test_numpy_backend_arrays_are_ndarrays():
     backend.use("numpy")
     t = Tensor([1.0, 2.0])
-    assert type(t.data) is np.ndarray
-    assert backend.get_array_module(t.data) is np
+    assert type(t.array) is np.ndarray
+    assert backend.get_array_module(t.array) is np
     assert t.device == "cpu"
 
 
@@ -102,7 +102,7 @@ def test_backend_of_rejects_non_arrays():
 
 def test_env_var_numpy_picks_numpy():
     r = run_python("import tinygrad_opt as t; x = t.Tensor([1.0]); "
-                   "print(t.backend.current().name, type(x.data).__name__)",
+                   "print(t.backend.current().name, type(x.array).__name__)",
                    TINYGRAD_OPT_BACKEND="numpy")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["numpy", "ndarray"]
@@ -133,12 +133,12 @@ def test_tensor_to_gpu_and_back():
     x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
     t = Tensor(x, requires_grad=True)
     g = t.to("gpu")
-    assert g.device == "gpu" and backend.backend_of(g.data).name in GPU_NAMES
+    assert g.device == "gpu" and backend.backend_of(g.array).name in GPU_NAMES
     assert g.requires_grad and g.is_leaf and g.dtype == np.float32
     assert t.to("cpu") is t                            # already there: no copy
     assert g.to("gpu") is g
     c = g.to("cpu")
-    assert type(c.data) is np.ndarray
+    assert type(c.array) is np.ndarray
     np.testing.assert_array_equal(c.numpy(), x)
 
 
@@ -149,7 +149,7 @@ def test_numpy_always_returns_an_ndarray(device_backend):
         assert type(value.numpy()) is np.ndarray
     assert loss.numpy().shape == ()
     loss.backward()
-    assert type(backend.to_numpy(t.grad)) is np.ndarray
+    assert type(t.grad.numpy()) is np.ndarray
 
 
 def test_module_to_moves_parameters_and_grads():
@@ -159,21 +159,21 @@ def test_module_to_moves_parameters_and_grads():
     F.nll_loss(model(Tensor(np.ones((2, 4), dtype=np.float32))), Tensor([0, 2])).backward()
     assert model.to("gpu") is model
     for p in model.parameters():
-        assert p.device == "gpu" and backend.device_of(p.grad) == "gpu"
+        assert p.device == "gpu" and p.grad.device == "gpu"
     out = model(Tensor(np.ones((2, 4), dtype=np.float32)).to("gpu"))
     assert out.device == "gpu"
     model.to("cpu")
     for name, p in model.named_parameters():
-        assert type(p.data) is np.ndarray and type(p.grad) is np.ndarray
-        np.testing.assert_array_equal(p.data, before[name])
+        assert type(p.array) is np.ndarray and type(p.grad.array) is np.ndarray
+        np.testing.assert_array_equal(p.array, before[name])
 
 
 def test_host_data_goes_to_the_given_device():
     backend.use("numpy")
     t = Tensor([1.0, 2.0], device="gpu")
     assert t.device == "gpu"
-    assert Tensor(t.data).device == "gpu"                       # a device array stays there
-    assert Tensor(t.data, device="cpu").device == "cpu"
+    assert Tensor(t.array).device == "gpu"                       # a device array stays there
+    assert Tensor(t.array, device="cpu").device == "cpu"
 
 
 # -- mixing devices in one op -------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_float64_array_stays_float64(device_backend):
     t = Tensor(np.ones(3), requires_grad=True)
     assert t.dtype == np.float64
     (t * 2.0).sum().backward()
-    assert backend.to_numpy(t.grad).dtype == np.float64
+    assert t.grad.numpy().dtype == np.float64
     assert Tensor(np.ones(3), dtype="float32").dtype == np.float32
 
 

@@ -23,7 +23,7 @@ from tinygrad_opt.data import (ChecksumError, DatasetNotFoundError, IDXError, Mi
                                sample_minibatch, subset, train_mean_std, write_idx)
 from tinygrad_opt.data import mnist
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 IDX_DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 
 

@@ -22,7 +22,7 @@ from tinygrad_opt.data import data_dir
 from tinygrad_opt.data.mnist import FILES
 from tinygrad_opt.optim.lr_scheduler import StepLR
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 X = np.random.default_rng(0).standard_normal((32, 6)).astype(np.float32)
 Y = np.random.default_rng(1).integers(0, 3, 32)
@@ -126,7 +126,7 @@ def test_a_corrupt_checkpoint_is_a_clear_error_and_changes_nothing(tmp_path, dam
     path = tmp_path / "c.npz"
     save_checkpoint(path, model=model, optimizer=opt, scheduler=sched, step=2)
     data = bytearray(path.read_bytes())
-    offset = bytes(data).find(backend.to_numpy(model.main[0].weight.data).tobytes()) + 10   # inside an array
+    offset = bytes(data).find(backend.to_numpy(model.main[0].weight.array).tobytes()) + 10   # inside an array
     flipped = data[:offset] + bytes([data[offset] ^ 1]) + data[offset + 1:]
     data = {"truncate": data[:len(data) // 2], "flip a byte": flipped,
             "empty": b"", "not a zip": b"these are not the bytes you are looking for"}[damage]

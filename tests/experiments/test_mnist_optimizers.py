@@ -16,7 +16,7 @@ import pytest
 from tinygrad_opt.data import data_dir
 from tinygrad_opt.data.mnist import FILES
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:   # `experiments` is a folder of scripts, not an installed package
     sys.path.insert(0, str(REPO))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

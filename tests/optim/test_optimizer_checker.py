@@ -11,7 +11,7 @@ from tinygrad_opt.optim import SGD, Adam, AdamW, NAdam, RMSprop
 from tinygrad_opt.optim.check import (NotConverged, OptimizerMismatch, check_convergence, check_optimizer,
                                       compare)
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 # -- broken optimizers, written the way a student might ---------------------------------------------
@@ -22,9 +22,9 @@ class AdamWithoutBiasCorrection(Adam):
             for p in group["params"]:
                 state = self.state_for(p, group)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m[...] = beta1 * m + (1 - beta1) * p.grad
-                v[...] = beta2 * v + (1 - beta2) * p.grad ** 2
-                p.data -= group["lr"] * m / (v ** 0.5 + group["eps"])
+                m[...] = beta1 * m + (1 - beta1) * p.grad.array
+                v[...] = beta2 * v + (1 - beta2) * p.grad.array ** 2
+                p.array -= group["lr"] * m / (v ** 0.5 + group["eps"])
 
 
 class MomentumWithWrongSign(SGD):
@@ -34,8 +34,8 @@ class MomentumWithWrongSign(SGD):
         for group in self.param_groups:
             for p in group["params"]:
                 b = self.state_for(p, group)["momentum_buffer"]
-                b[...] = group["momentum"] * b - p.grad
-                p.data -= group["lr"] * b
+                b[...] = group["momentum"] * b - p.grad.array
+                p.array -= group["lr"] * b
 
 
 class MomentumTermWithWrongSign(SGD):
@@ -45,8 +45,8 @@ class MomentumTermWithWrongSign(SGD):
         for group in self.param_groups:
             for p in group["params"]:
                 b = self.state_for(p, group)["momentum_buffer"]
-                b[...] = -group["momentum"] * b + p.grad
-                p.data -= group["lr"] * b
+                b[...] = -group["momentum"] * b + p.grad.array
+                p.array -= group["lr"] * b
 
 
 class RMSpropWithEpsInsideSqrt(RMSprop):
@@ -54,16 +54,16 @@ class RMSpropWithEpsInsideSqrt(RMSprop):
         for group in self.param_groups:
             for p in group["params"]:
                 v = self.state_for(p, group)["square_avg"]
-                v[...] = group["alpha"] * v + (1 - group["alpha"]) * p.grad ** 2
-                p.data -= group["lr"] * p.grad / (v + group["eps"]) ** 0.5
+                v[...] = group["alpha"] * v + (1 - group["alpha"]) * p.grad.array ** 2
+                p.array -= group["lr"] * p.grad.array / (v + group["eps"]) ** 0.5
 
 
 class SGDWithWeightDecayTwice(SGD):
     def step(self, closure=None):
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad + group["weight_decay"] * p.data
-                p.data -= group["lr"] * (g + group["weight_decay"] * p.data)
+                g = p.grad.array + group["weight_decay"] * p.array
+                p.array -= group["lr"] * (g + group["weight_decay"] * p.array)
 
 
 class CrashingOptimizer(SGD):
@@ -152,7 +152,7 @@ def test_readme_write_your_own_lion():
     opt = Lion([p], lr=0.1, betas=(0.9, 0.99), weight_decay=0.5)
     x, m = x0.copy(), np.zeros(4)
     for g in grads:
-        p.grad = Tensor(g).data              # on the default backend, like p
+        p.grad = Tensor(g)              # on the default backend, like p
         opt.step()
         c = 0.9 * m + 0.1 * g
         x = x - 0.1 * (np.sign(c) + 0.5 * x)
@@ -161,7 +161,7 @@ def test_readme_write_your_own_lion():
     with pytest.raises(ValueError, match="Lion: invalid beta parameter at index 0: 1.5"):
         Lion([p], betas=(1.5, 0.9))
     template = namespace["MyOptimizer"]([p], lr=0.5)
-    p.grad = Tensor(np.ones(4)).data
+    p.grad = Tensor(np.ones(4))
     before = p.numpy().copy()
     template.step()
     np.testing.assert_allclose(p.numpy(), before - 0.5)

@@ -91,7 +91,7 @@ def _sgd_run(with_scheduler, steps=3):
     sched = S.StepLR(opt, step_size=2, gamma=0.5) if with_scheduler else None
     for _ in range(steps):
         for group in opt.param_groups:
-            group["params"][0].grad = Tensor(np.full(2, 0.5)).data     # on the default backend
+            group["params"][0].grad = Tensor(np.full(2, 0.5))     # on the default backend
         opt.step()
         if sched:
             sched.step()

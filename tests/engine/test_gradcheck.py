@@ -16,12 +16,12 @@ def leaf(x):
 def mul_forgets_g(a, b):
     """a * b whose backward returns b and a: right only when the incoming gradient is 1."""
     def backward(g):
-        return b.data, a.data
-    return make_result(a.data * b.data, (a, b), backward, "mul_forgets_g")
+        return b.array, a.array
+    return make_result(a.array * b.array, (a, b), backward, "mul_forgets_g")
 
 
 def exp_wrong_sign(a):
-    out = backend.get_array_module(a.data).exp(a.data)
+    out = backend.get_array_module(a.array).exp(a.array)
 
     def backward(g):
         return (-g * out,)
@@ -32,30 +32,30 @@ def add_row_wrong_axis(x, b):
     """x: (n, n) + b: (n,) broadcast over rows; dL/db = sum over axis 0, summed over axis 1 here."""
     def backward(g):
         return g, g.sum(axis=1)
-    return make_result(x.data + b.data, (x, b), backward, "add_row_wrong_axis")
+    return make_result(x.array + b.array, (x, b), backward, "add_row_wrong_axis")
 
 
 def square_plus_constant(a):
     """a^2 whose backward adds 1 to the right 2 a g."""
     def backward(g):
-        return (2 * a.data * g + 1,)
-    return make_result(a.data * a.data, (a,), backward, "square_plus_constant")
+        return (2 * a.array * g + 1,)
+    return make_result(a.array * a.array, (a,), backward, "square_plus_constant")
 
 
 def square_one_element_wrong(a):
     """a^2, with the gradient of element 2 five times too large."""
     def backward(g):
-        grad = 2 * a.data * g
+        grad = 2 * a.array * g
         grad[2] *= 5
         return (grad,)
-    return make_result(a.data * a.data, (a,), backward, "square_one_element_wrong")
+    return make_result(a.array * a.array, (a,), backward, "square_one_element_wrong")
 
 
 def square_constant_when_g_vanishes(a):
     """a^2 whose backward gives 1 wherever the incoming gradient is exactly 0."""
     def backward(g):
-        return (2 * a.data * g + (g == 0),)
-    return make_result(a.data * a.data, (a,), backward, "square_constant_when_g_vanishes")
+        return (2 * a.array * g + (g == 0),)
+    return make_result(a.array * a.array, (a,), backward, "square_constant_when_g_vanishes")
 
 
 # -- correct ops pass ---------------------------------------------------------------------------
@@ -68,9 +68,9 @@ def test_passes_on_correct_ops(device_backend):
 
 def test_leaves_the_inputs_alone():
     a = leaf([1.0, 2.0])
-    a.grad = a.data * 0 + 9.0
+    a.grad = Tensor(a.array * 0 + 9.0)
     gradcheck(lambda x: x * x, [a])
-    np.testing.assert_array_equal(backend.to_numpy(a.grad), [9.0, 9.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [9.0, 9.0])
     np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])
 
 
@@ -124,7 +124,7 @@ def test_output_gradients_come_from_the_outputs_own_backend(monkeypatch):
     backend.register(backend.Backend("othergpu", "gpu", None, (), to_host=None, from_host=refuse))
     backend.use("fakegpu")
     x = leaf([[0.5, -1.0], [2.0, 0.25]])
-    assert backend.backend_of(x.data).name == "fakegpu"
+    assert backend.backend_of(x.array).name == "fakegpu"
     assert gradcheck(lambda t: (t * t).sum(axis=1), [x]) is True
 
 

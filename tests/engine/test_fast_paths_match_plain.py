@@ -31,7 +31,7 @@ def grads(fn, *arrays):
     out = fn(*inputs)
     weights = np.random.default_rng(7).standard_normal(out.shape)
     (out * Tensor(weights)).sum().backward()
-    return out.numpy(), [backend.to_numpy(t.grad) for t in inputs]
+    return out.numpy(), [t.grad.numpy() for t in inputs]
 
 
 def assert_same(fast, plain):
@@ -131,7 +131,7 @@ def test_log_softmax_output_used_twice_gets_both_gradients():
     fused, apart = leaf(z), leaf(z)
     loss(fused, False).backward()
     loss(apart, True).backward()
-    np.testing.assert_allclose(backend.to_numpy(fused.grad), backend.to_numpy(apart.grad), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(fused.grad.numpy(), apart.grad.numpy(), rtol=1e-14, atol=1e-15)
 
 
 @given(seed=seeds, n=st.integers(1, 8), zeros=st.integers(0, 2))
@@ -163,10 +163,10 @@ def test_tensor_from_numpy_shares_memory_unless_it_is_a_trainable_leaf():
     optimizer changes it in place and must not change the caller's array. (Host memory: NumPy.)"""
     backend.use("numpy")
     x = np.ones((2, 3))
-    assert np.shares_memory(Tensor(x).data, x)
+    assert np.shares_memory(Tensor(x).array, x)
     w = Tensor(x, requires_grad=True)
-    assert not np.shares_memory(w.data, x)
-    w.data -= 1.0
+    assert not np.shares_memory(w.array, x)
+    w.array -= 1.0
     assert x[0, 0] == 1.0
 
 
@@ -174,9 +174,9 @@ def test_leaf_keeps_a_fresh_gradient_without_copying_but_never_a_shared_one():
     backend.use("numpy")                             # (NumPy's .base and shares_memory)
     a, b = leaf(np.ones(3)), leaf(np.ones(3))
     (a * 2.0).sum().backward()
-    assert a.grad.base is None                       # owned, writable
+    assert a.grad.array.base is None                     # owned, writable
     (a + b).sum().backward()                         # accumulates into a; b gets a copy, not a's array
-    assert not np.shares_memory(a.grad, b.grad)
+    assert not np.shares_memory(a.grad.array, b.grad.array)
     np.testing.assert_array_equal(a.grad, [3.0, 3.0, 3.0])
     np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
 
@@ -200,7 +200,7 @@ def test_mlp_training_equals_the_hand_written_numpy_loop(name):
         loss.backward()
         ref_loss, ref_grads = ref.loss_and_grads(x, y)
         for p, g in zip(model.parameters(), ref_grads):
-            np.testing.assert_allclose(backend.to_numpy(p.grad), g, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-10, atol=1e-14)
         assert loss.item() == pytest.approx(ref_loss, rel=1e-12)
         opt.step()
         ref_opt.step(ref_grads)
