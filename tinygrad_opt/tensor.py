@@ -38,11 +38,12 @@ import numpy
 
 from . import backend
 from .grad_mode import AnomalyError, flags
+from .tensor_methods import TensorMethods
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An array with an optional gradient and the record of how it was computed.
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``
@@ -269,91 +270,92 @@ class Tensor:
                 node._parents = ()
                 node._backward = _freed
 
-    # -- operators: the ops themselves live in tinygrad_opt.ops ----------------------------
-    def __add__(self, other):
-        return ops.add(self, other)
+    def _bump_version(self):
+        """Record an in-place change of ``self.array`` (an optimizer's step, ``add_``, ``+=``)."""
+        self._version += 1
 
-    def __radd__(self, other):
-        return ops.add(other, self)
+    # -- in-place operations: for users' code (the engine and optimizers work on arrays) ----
+    def _inplace(self, op, other=None):
+        """Check that ``op`` may change ``self`` in place; ``other`` as an array of self's kind."""
+        if flags.grad_enabled and self.requires_grad:
+            if self._backward is None:
+                raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place while "
+                                   f"gradients are recorded; update parameters inside 'with no_grad():' "
+                                   f"(e.g. p -= lr * p.grad), or write through p.data")
+            raise RuntimeError(f"{op}: in-place operations on tensors computed with grad are not supported; "
+                               f"write the out-of-place form instead (y = y + x, not y += x)")
+        if other is None:
+            return None
+        if isinstance(other, Tensor):
+            other = other.array
+        xp = backend.get_array_module(self.array)
+        other = xp.asarray(other)
+        try:
+            shape = xp.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            shape = None
+        if shape != self.shape:
+            raise RuntimeError(f"{op}: a tensor of shape {tuple(other.shape)} cannot be applied in place to "
+                               f"one of shape {self.shape} (it must broadcast to {self.shape})")
+        if other.dtype.kind == "f" and self.dtype.kind != "f":
+            raise RuntimeError(f"{op}: result type {other.dtype} can't be cast to the tensor's dtype "
+                               f"{self.dtype}; convert first, e.g. t = t.float()")
+        return other
 
-    def __sub__(self, other):
-        return ops.sub(self, other)
+    def add_(self, other, alpha=1):
+        """self <- self + alpha * other, in place."""
+        other = self._inplace("add_", other)
+        self.array += other if alpha == 1 else alpha * other
+        self._bump_version()
+        return self
 
-    def __rsub__(self, other):
-        return ops.sub(other, self)
+    def sub_(self, other, alpha=1):
+        """self <- self - alpha * other, in place."""
+        other = self._inplace("sub_", other)
+        self.array -= other if alpha == 1 else alpha * other
+        self._bump_version()
+        return self
 
-    def __mul__(self, other):
-        return ops.mul(self, other)
+    def mul_(self, other):
+        """self <- self * other, in place."""
+        self.array *= self._inplace("mul_", other)
+        self._bump_version()
+        return self
 
-    def __rmul__(self, other):
-        return ops.mul(other, self)
+    def div_(self, other):
+        """self <- self / other, in place."""
+        self.array /= self._inplace("div_", other)
+        self._bump_version()
+        return self
 
-    def __truediv__(self, other):
-        return ops.div(self, other)
+    def copy_(self, src):
+        """self <- src (broadcast to self's shape, cast to self's dtype), in place."""
+        self.array[...] = self._inplace("copy_", src)
+        self._bump_version()
+        return self
 
-    def __rtruediv__(self, other):
-        return ops.div(other, self)
+    def fill_(self, value):
+        """Every element <- value, in place."""
+        self._inplace("fill_")
+        self.array.fill(value)
+        self._bump_version()
+        return self
 
-    def __neg__(self):
-        return ops.neg(self)
+    def zero_(self):
+        """Every element <- 0, in place."""
+        return self.fill_(0)
 
-    def __pow__(self, exponent):
-        return ops.pow(self, exponent)
+    def __iadd__(self, other):
+        return self.add_(other)
 
-    def __matmul__(self, other):
-        return ops.matmul(self, other)
+    def __isub__(self, other):
+        return self.sub_(other)
 
-    def __rmatmul__(self, other):
-        return ops.matmul(other, self)
+    def __imul__(self, other):
+        return self.mul_(other)
 
-    def __getitem__(self, index):
-        return ops.getitem(self, index)
-
-    def sum(self, axis=None, keepdims=False):
-        return ops.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return ops.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return ops.max(self, axis, keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return ops.prod(self, axis, keepdims)
-
-    def exp(self):
-        return ops.exp(self)
-
-    def log(self):
-        return ops.log(self)
-
-    def relu(self):
-        return ops.relu(self)
-
-    def tanh(self):
-        return ops.tanh(self)
-
-    def sigmoid(self):
-        return ops.sigmoid(self)
-
-    def log_softmax(self, dim=-1):
-        return ops.log_softmax(self, dim)
-
-    def reshape(self, *shape):
-        return ops.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
-
-    view = reshape  # PyTorch's name for a reshape that shares memory, as the course uses it
-
-    def transpose(self, dim0=-2, dim1=-1):
-        return ops.transpose(self, dim0, dim1)
-
-    @property
-    def T(self):
-        return ops.permute(self, tuple(reversed(range(self.ndim))))
-
-    def argmax(self, axis=None):
-        """Index of the largest entry (not differentiable: a new tensor without graph)."""
-        return Tensor._wrap(self.array.argmax(axis=axis))
+    def __itruediv__(self, other):
+        return self.div_(other)
 
 
 def _to_array(data, dtype, device, requires_grad):
@@ -553,5 +555,3 @@ def _check_finite(arrays, node, phase):
                          f"detect_anomaly() to see the line that created the op")
             raise AnomalyError(f"detect_anomaly: op '{node._op}' produced {what} in its {phase} pass; {where}")
 
-
-from . import ops  # noqa: E402  (the ops need Tensor, Tensor's operators need the ops)

@@ -126,9 +126,9 @@ def test_optimization_tutorial_rejects_unknown_section(capsys):
     assert "unknown section(s) nonsense" in capsys.readouterr().err
 
 
-# -- one command for the README figures ---------------------------------------------------------
+# -- one command for the docs' figures ---------------------------------------------------------
 
-def test_figures_command_regenerates_every_readme_figure(tmp_path):
+def test_figures_command_regenerates_every_docs_figure(tmp_path):
     from experiments import figures, mnist_optimizers
     from experiments.narrow_linear.__main__ import build_parser as narrow_parser
     from experiments.optimization_tutorial.__main__ import build_parser as tutorial_parser
@@ -139,9 +139,9 @@ def test_figures_command_regenerates_every_readme_figure(tmp_path):
         assert args.figures == tmp_path and not args.quick, name
     shown = set(figures.figure_names())
     assert shown == {p.name for p in (REPO / "docs" / "figures").glob("*.png")}
-    readme = (REPO / "README.md").read_text()
-    assert all(f"docs/figures/{name}" in readme for name in shown - {"mnist_loss.png"})
-    assert "python -m experiments.figures" in readme
+    pages = (REPO / "docs" / "experiments.md").read_text()
+    assert all(f"figures/{name}" in pages for name in shown - {"mnist_loss.png"})
+    assert "python -m experiments.figures" in pages
 
 
 # -- setup mistakes get one message, no traceback -----------------------------------------------

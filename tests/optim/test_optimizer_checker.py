@@ -11,7 +11,7 @@ from tinygrad_opt.optim import SGD, Adam, AdamW, NAdam, RMSprop
 from tinygrad_opt.optim.check import (NotConverged, OptimizerMismatch, check_convergence, check_optimizer,
                                       compare)
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "optimizers.md"
 
 
 # -- broken optimizers, written the way a student might ---------------------------------------------

@@ -35,6 +35,7 @@ in the order of ``param_groups`` (the format of ``torch.optim``).
 """
 import math
 import numbers
+from collections import defaultdict
 
 from .. import backend
 from ..grad_mode import enable_grad
@@ -60,7 +61,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
-        self.state = {}
+        self.state = defaultdict(dict)    # as torch.optim: state = self.state[p]; if not state: ...
         self.param_groups = []
         self._scratch = {}
         if isinstance(params, Tensor):
@@ -138,7 +139,7 @@ class Optimizer:
     def state_for(self, p, group):
         """``self.state[p]``, created by ``init_state`` on the parameter's first step."""
         state = self.state.get(p)
-        if state is None:
+        if not state:
             state = self.state[p] = self.init_state(p.array, group)
         return state
 
@@ -249,7 +250,7 @@ class Optimizer:
                             for k, v in saved.items()}
         for group, new_group in zip(self.param_groups, new_groups):
             group.update(new_group)
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
 
     @staticmethod
     def _load_value(name, index, key, value, p, fresh):
