@@ -9,7 +9,8 @@ forward computation followed by its ``backward`` closure, side by side.
 
 ``loss.backward()`` then walks that graph from the loss to the leaves:
 
-1. **Topological order.** Sort the graph so that each tensor comes after all tensors
+1. **Seed.** dL/dL = 1 for a scalar loss (else the ``gradient`` you pass).
+2. **Topological order.** Sort the graph so that each tensor comes after all tensors
    computed from it. Why not simply recurse into parents as soon as a gradient arrives?
    Take ``b = a + a``: ``a`` is a parent of ``b`` twice. Its gradient is the *sum* of both
    contributions, ``dL/da = dL/db * 1 + dL/db * 1``, and in a longer graph
@@ -17,33 +18,39 @@ forward computation followed by its ``backward`` closure, side by side.
    through ``c``. A node may pass its gradient on only once *all* its contributions are in;
    visiting nodes in reverse topological order guarantees exactly that. The sort is an
    iterative depth-first search, so a chain 10,000 ops deep needs no recursion.
-2. **Backward, node by node.** Each node's gradient is handed to its ``_backward``; the
-   results are added into the parents' gradients.
-3. **Undo broadcasting, in one place.** If ``x`` of shape ``(3, 1)`` was broadcast against
+3. **Each node's backward.** Each node's gradient is handed to its ``_backward``, which
+   returns one gradient per parent.
+4. **Undo broadcasting, in one place.** If ``x`` of shape ``(3, 1)`` was broadcast against
    ``(3, 4)``, the gradient that comes back has shape ``(3, 4)``: every copy of ``x``
    contributed, so the contributions are summed back to ``(3, 1)``. The engine does this
-   once for all ops (:func:`unbroadcast`), so no op can forget it.
-4. **Leaves accumulate.** Tensors created by the user with ``requires_grad=True`` keep
-   ``.grad``, which *adds up* over backward calls (as in PyTorch) until it is zeroed. A leaf
-   passes nothing on, so it needs no place in the order: each contribution is added to its
-   ``.grad`` the moment it arrives.
+   once for all ops (:func:`unbroadcast`), so no op can forget it. A gradient of any other
+   shape is a bug in that op's backward: an error naming the op and both shapes.
+5. **Accumulate.** The parents' gradients are added up. Tensors created by the user with
+   ``requires_grad=True`` keep ``.grad``, which *adds up* over backward calls (as in
+   PyTorch) until it is zeroed. A leaf passes nothing on, so it needs no place in the
+   order: each contribution is added to its ``.grad`` the moment it arrives.
+6. **Free.** The graph is freed (the closures hold the inputs' arrays) unless
+   ``retain_graph=True``; a second backward through a freed graph names the op and says so.
 
-Afterwards the graph is freed (the closures hold the inputs' arrays) unless
-``retain_graph=True``; a second backward through a freed graph raises an error.
+**Versions.** A backward reads the values its op saw in the forward pass. Every tensor
+counts its in-place changes (``t._version``: ``add_``, ``+=``, ``t[i] = v``, an optimizer's
+step, which calls ``p._bump_version()``); an op records the versions of its inputs and
+output, and its backward first checks them: a tensor changed in between makes
+``backward()`` raise, naming the op and the tensor, instead of using the new values. The
+check is conservative (it covers every input, including those whose values a backward
+happens not to need). ``detach()`` shares the count with its source, as in PyTorch;
+``.data`` and ``.array`` are the untracked escape hatch.
 """
-import os
-import traceback
-
 import numpy
 
-from . import backend
-from .grad_mode import AnomalyError, flags
+from . import anomaly, backend
+from .conversion import Conversions, to_array
+from .grad_mode import flags
+from .inplace import InPlace
 from .tensor_methods import TensorMethods
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
-
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InPlace, Conversions):
     """An array with an optional gradient and the record of how it was computed.
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``
@@ -60,8 +67,8 @@ class Tensor(TensorMethods):
     place and must not change your array. A device array is never copied.
     """
 
-    __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin", "_version",
-                 "__weakref__")
+    __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
+                 "_version_counter", "_saved_versions", "__weakref__")
     # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
@@ -69,11 +76,12 @@ class Tensor(TensorMethods):
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
             raise TypeError("Tensor(data): data is already a Tensor; use t.detach() or t.to(...)")
-        self.array = _to_array(data, dtype, device, requires_grad)
+        self.array = to_array(data, dtype, device, requires_grad)
         if requires_grad and self.array.dtype.kind != "f":
             raise TypeError(f"Tensor(requires_grad=True) needs a floating dtype, got {self.array.dtype}")
         self._grad = None
-        self._version = 0
+        self._version_counter = [0]    # a list, so that detach() can share it: see _bump_version
+        self._saved_versions = ()
         self.requires_grad = bool(requires_grad)
         self._parents = ()
         self._backward = None
@@ -85,8 +93,8 @@ class Tensor(TensorMethods):
     def data(self):
         """This tensor's values as a new tensor that shares its storage and is cut from the graph.
 
-        Writing through it (``p.data -= lr * g``) changes ``self`` without the autograd checks:
-        PyTorch's escape hatch. ``.array`` is the backend array itself (NumPy or CuPy).
+        Writing through it (``p.data -= lr * g``) changes ``self`` without the autograd checks
+        and without a new version: PyTorch's escape hatch. ``.array`` is the backend array itself (NumPy or CuPy).
         """
         return Tensor._wrap(self.array)
 
@@ -113,11 +121,6 @@ class Tensor(TensorMethods):
                                  f"{value.shape}, dtype {value.dtype} on {value.device}, the tensor has "
                                  f"shape {self.shape}, dtype {self.dtype} on {self.device}")
         self._grad = value
-
-    def __array__(self, dtype=None, copy=None):
-        """NumPy (and matplotlib) read a tensor as its host array: ``numpy.asarray(t)``."""
-        host = self.numpy()
-        return host if dtype is None else host.astype(dtype, copy=False)
 
     # -- properties --------------------------------------------------------------------
     @property
@@ -154,20 +157,19 @@ class Tensor(TensorMethods):
     def numel(self):
         return self.array.size
 
-    def item(self):
-        """The value of a one-element tensor as a Python number."""
-        if self.array.size != 1:
-            raise ValueError(f"item(): only a one-element tensor has a single value, "
-                             f"this one has shape {self.shape}")
-        return self.array.item()
-
-    def numpy(self):
-        """The data as a NumPy array on the host (copied from the GPU when needed)."""
-        return backend.to_numpy(self.array)
+    def dim(self):
+        return self.array.ndim
 
     def detach(self):
-        """A tensor sharing this data, cut from the graph (no gradient flows through it)."""
-        return Tensor._wrap(self.array)
+        """A tensor sharing this data and its version count, cut from the graph.
+
+        As in PyTorch, an in-place change through the detached tensor (``x.detach().zero_()``)
+        is an in-place change of ``x``: a graph that saved ``x`` refuses to backward. (``.data``
+        is the untracked escape hatch: it gets a count of its own.)
+        """
+        out = Tensor._wrap(self.array)
+        out._version_counter = self._version_counter
+        return out
 
     def to(self, device):
         """A copy of this tensor on ``device`` ("cpu" or "gpu"); itself when already there.
@@ -202,7 +204,8 @@ class Tensor(TensorMethods):
         t = Tensor.__new__(Tensor)
         t.array = array
         t._grad = None
-        t._version = 0
+        t._version_counter = [0]
+        t._saved_versions = ()
         t.requires_grad = False
         t._parents = ()
         t._backward = None
@@ -216,190 +219,97 @@ class Tensor(TensorMethods):
 
         ``gradient`` is dL/d(self); it may be left out only when ``self`` is a scalar
         (then it is 1). With ``retain_graph=False`` the graph is freed afterwards.
+        The steps are those of the module docstring: seed, order, each node's backward,
+        undo broadcasting, accumulate, free.
         """
-        if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require grad and has no graph "
-                               "(was it computed under no_grad(), or from tensors without requires_grad?)")
-        xp = backend.get_array_module(self.array)
-        if gradient is None:
-            if self.array.size != 1:
-                raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
-                                   f"this tensor has shape {self.shape}. Reduce it to a scalar "
-                                   f"(e.g. .sum() or .mean()) or pass backward(gradient=...)")
-            gradient = xp.ones_like(self.array)
-        else:
-            gradient = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
-            if gradient.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
-                                 f"but the tensor has shape {self.shape}")
+        gradient = _seed(self, gradient)
         if self._backward is None:               # backward() on a leaf itself: dL/dL = 1
             _accumulate(self, gradient, set(), gradient)
             return
-        # (tensors are dict keys by identity: Tensor defines no __eq__)
         grads = {self: gradient}                 # dL/d(node) of the op nodes, filled in as we go
         kept = set()                             # ids of the arrays leaves keep as their .grad
-        anomaly = flags.anomaly
         for node in reversed(_topological_order(self)):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            backward = node._backward
-            if backward is _freed:
-                raise RuntimeError(f"backward(): trying to backward through the graph a second time "
-                                   f"(at op '{node._op}'); its saved values were freed by the first "
-                                   f"backward. Pass retain_graph=True to the first backward() if you "
-                                   f"need to call it twice")
-            parent_grads = backward(g)
-            if anomaly:
-                _check_finite(parent_grads, node, "backward")
-            for parent, pg in zip(node._parents, parent_grads):
+            for parent, pg in zip(node._parents, _node_backward(node, g)):
                 if pg is None or not parent.requires_grad:
                     continue
-                data = parent.array
-                if pg.shape != data.shape:
-                    pg = unbroadcast(pg, data.shape)
-                if pg.dtype != data.dtype:              # a float32 leaf gets a float32 grad
-                    pg = pg.astype(data.dtype)
+                if pg.shape != parent.array.shape:
+                    pg = unbroadcast(pg, parent.array.shape, node, parent)
+                if pg.dtype != parent.array.dtype:     # a float32 leaf gets a float32 grad
+                    pg = pg.astype(parent.array.dtype)
                 if parent._backward is None:            # a leaf passes nothing on: add it up now
                     _accumulate(parent, pg, kept, gradient)
-                elif parent in grads:
-                    grads[parent] = grads[parent] + pg
                 else:
-                    grads[parent] = pg
+                    grads[parent] = grads[parent] + pg if parent in grads else pg
             if not retain_graph:                # drop the closures and the arrays they hold
-                node._parents = ()
-                node._backward = _freed
+                _free(node)
+
+    # -- versions: in-place changes after an op saved a tensor ---------------------------
+    @property
+    def _version(self):
+        """How many times this tensor's array was changed in place (PyTorch's ``t._version``)."""
+        return self._version_counter[0]
 
     def _bump_version(self):
-        """Record an in-place change of ``self.array`` (an optimizer's step, ``add_``, ``+=``)."""
-        self._version += 1
+        """Record an in-place change of ``self.array`` (an optimizer's step, ``add_``, ``+=``).
 
-    # -- in-place operations: for users' code (the engine and optimizers work on arrays) ----
-    def _inplace(self, op, other=None):
-        """Check that ``op`` may change ``self`` in place; ``other`` as an array of self's kind."""
-        if flags.grad_enabled and self.requires_grad:
-            if self._backward is None:
-                raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place while "
-                                   f"gradients are recorded; update parameters inside 'with no_grad():' "
-                                   f"(e.g. p -= lr * p.grad), or write through p.data")
-            raise RuntimeError(f"{op}: in-place operations on tensors computed with grad are not supported; "
-                               f"write the out-of-place form instead (y = y + x, not y += x)")
-        if other is None:
-            return None
-        if isinstance(other, Tensor):
-            other = other.array
-        xp = backend.get_array_module(self.array)
-        other = xp.asarray(other)
-        try:
-            shape = xp.broadcast_shapes(self.shape, other.shape)
-        except ValueError:
-            shape = None
-        if shape != self.shape:
-            raise RuntimeError(f"{op}: a tensor of shape {tuple(other.shape)} cannot be applied in place to "
-                               f"one of shape {self.shape} (it must broadcast to {self.shape})")
-        if other.dtype.kind == "f" and self.dtype.kind != "f":
-            raise RuntimeError(f"{op}: result type {other.dtype} can't be cast to the tensor's dtype "
-                               f"{self.dtype}; convert first, e.g. t = t.float()")
-        return other
+        Code that updates ``p.array`` in place itself (an optimizer) calls this after the
+        update, so that a graph that saved ``p`` refuses to backward with its new values.
+        """
+        self._version_counter[0] += 1
 
-    def add_(self, other, alpha=1):
-        """self <- self + alpha * other, in place."""
-        other = self._inplace("add_", other)
-        self.array += other if alpha == 1 else alpha * other
-        self._bump_version()
-        return self
+    # -- comparisons: elementwise, as in PyTorch; hashing stays by identity ---------------
+    def __eq__(self, other):
+        return compare.eq(self, other)
 
-    def sub_(self, other, alpha=1):
-        """self <- self - alpha * other, in place."""
-        other = self._inplace("sub_", other)
-        self.array -= other if alpha == 1 else alpha * other
-        self._bump_version()
-        return self
+    def __ne__(self, other):
+        return compare.ne(self, other)
 
-    def mul_(self, other):
-        """self <- self * other, in place."""
-        self.array *= self._inplace("mul_", other)
-        self._bump_version()
-        return self
+    def __lt__(self, other):
+        return compare.lt(self, other)
 
-    def div_(self, other):
-        """self <- self / other, in place."""
-        self.array /= self._inplace("div_", other)
-        self._bump_version()
-        return self
+    def __le__(self, other):
+        return compare.le(self, other)
 
-    def copy_(self, src):
-        """self <- src (broadcast to self's shape, cast to self's dtype), in place."""
-        self.array[...] = self._inplace("copy_", src)
-        self._bump_version()
-        return self
+    def __gt__(self, other):
+        return compare.gt(self, other)
 
-    def fill_(self, value):
-        """Every element <- value, in place."""
-        self._inplace("fill_")
-        self.array.fill(value)
-        self._bump_version()
-        return self
+    def __ge__(self, other):
+        return compare.ge(self, other)
 
-    def zero_(self):
-        """Every element <- 0, in place."""
-        return self.fill_(0)
+    # ``==`` is elementwise, so a tensor is a dict key, a set member, an Optimizer.state key and
+    # ``x in list`` only by identity (PyTorch's rule too). Never search a list of tensors with
+    # ``in`` or ``.index()``: those call ``==``. Compare with ``is`` instead.
+    __hash__ = object.__hash__
 
-    def __iadd__(self, other):
-        return self.add_(other)
+    def any(self, dim=None, keepdim=False):
+        """True where any element (along ``dim``) is nonzero: a bool tensor."""
+        return compare.any(self, dim, keepdim)
 
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along ``dim``) is nonzero: a bool tensor."""
+        return compare.all(self, dim, keepdim)
 
 
-def _to_array(data, dtype, device, requires_grad):
-    """Turn ``Tensor(...)``'s argument into an array of the right backend and dtype."""
-    try:
-        source = backend.backend_of(data)
-    except TypeError:
-        source = None
-    if source is not None and source is not backend.NUMPY and device is None:
-        array = data                                   # a device array stays where it is
-        return array if dtype is None else array.astype(dtype, copy=False)
-    target = backend.current() if device is None else backend.for_device(device)
-    if source is None:                                 # Python numbers and lists
-        expected = "expected numbers, nested lists of equal lengths, or an array"
-        try:
-            host = numpy.asarray(data)
-        except ValueError:                             # NumPy: "inhomogeneous shape after 1 dimensions"
-            raise ValueError(f"Tensor(): {expected}; got ragged rows ({_ragged(data)}), which do not form "
-                             f"a rectangular array") from None
-        if dtype is None and host.dtype.kind == "f":
-            dtype = backend.get_default_dtype()
-        if host.dtype.kind not in "biuf":
-            got = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(host.dtype.kind, "other objects")
-            sample = f"e.g. {host.item(0)!r}, " if host.size else ""
-            raise TypeError(f"Tensor(): cannot make a tensor from {type(data).__name__}: {expected}; "
-                            f"got {got} ({sample}numpy dtype {host.dtype})")
-    else:
-        host = source.to_host(data)
-    if dtype is not None:
-        host = host.astype(dtype, copy=False)
-    if requires_grad and host is data and target is backend.NUMPY:
-        host = host.copy()   # else an optimizer's in-place update of this leaf changes the caller's array
-    return target.from_host(host)
-
-
-def _ragged(data):
-    """Where a nested list stops being rectangular, e.g. 'rows of lengths 2, 1'."""
-    try:
-        lengths = [len(row) for row in data]
-    except TypeError:                                  # numbers mixed with lists
-        return "numbers mixed with lists"
-    if len(set(lengths)) > 1:
-        return "rows of lengths " + ", ".join(map(str, dict.fromkeys(lengths)))    # first-seen order
-    return "deeper rows of different lengths"
+def _seed(root, gradient):
+    """dL/d(root) as an array: ``gradient``, or 1 for a scalar root, after checking both."""
+    if not root.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad and has no graph "
+                           "(was it computed under no_grad(), or from tensors without requires_grad?)")
+    xp = backend.get_array_module(root.array)
+    if gradient is None:
+        if root.array.size != 1:
+            raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
+                               f"this tensor has shape {root.shape}. Reduce it to a scalar "
+                               f"(e.g. .sum() or .mean()) or pass backward(gradient=...)")
+        return xp.ones_like(root.array)
+    gradient = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=root.dtype)
+    if gradient.shape != root.shape:
+        raise ValueError(f"backward(): gradient has shape {gradient.shape}, "
+                         f"but the tensor has shape {root.shape}")
+    return gradient
 
 
 def _topological_order(root):
@@ -425,6 +335,55 @@ def _topological_order(root):
     return order
 
 
+def _node_backward(node, g):
+    """One node's backward: dL/dout -> a gradient (or None) per parent.
+
+    First the tensors the op saved must be as they were when it ran (their versions), or
+    the backward would compute with values the forward never saw. Under ``detect_anomaly()``
+    the gradients are then checked for nan and inf.
+    """
+    for t, saved in zip((node, *node._parents), node._saved_versions):
+        if t._version_counter[0] != saved:
+            raise RuntimeError(_modified_message(node, t, saved))
+    grads = node._backward(g)
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(node._parents):
+        got = f"{len(grads)} values" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
+        raise RuntimeError(f"backward of op '{node._op}' must return a tuple with one gradient (or None) per "
+                           f"input, {len(node._parents)} in all; it returned {got}")
+    if flags.anomaly:
+        anomaly.check_finite(grads, node, "backward")
+    return grads
+
+
+def _modified_message(node, t, saved):
+    what = "its output" if t is node else f"its input {_position(node, t)}"
+    kind = "a leaf that requires grad" if t.requires_grad and t._backward is None else "a tensor"
+    return (f"backward(): one of the tensors needed for gradient computation has been modified by an in-place "
+            f"operation: {what}, {kind} of shape {t.shape} and dtype {t.dtype}, saved by op '{node._op}' at "
+            f"version {saved}, is now at version {t._version_counter[0]}. An in-place change (add_, +=, "
+            f"t[i] = v, an optimizer's step()) between the forward pass and backward() would make the "
+            f"backward use the new values. Call backward() before the change (optimizer.step() after "
+            f"loss.backward()), or change a copy (t = t.clone()) instead")
+
+
+def _position(node, parent):
+    """Index of ``parent`` among ``node``'s inputs, by identity (``==`` is elementwise)."""
+    return next(i for i, p in enumerate(node._parents) if p is parent)
+
+
+def _free(node):
+    """Drop a node's closure and inputs after backward; a second backward then names the op."""
+    op = node._op
+
+    def freed(g):
+        raise RuntimeError(f"backward(): trying to backward through the graph a second time (at op '{op}'); "
+                           f"its saved values were freed by the first backward. Pass retain_graph=True to "
+                           f"the first backward() if you need to call it twice")
+    node._parents = ()
+    node._saved_versions = ()
+    node._backward = freed
+
+
 def _accumulate(leaf, g, kept, gradient):
     """Add ``g`` into ``leaf.grad``: gradients add up until zeroed, as in PyTorch.
 
@@ -443,15 +402,21 @@ def _accumulate(leaf, g, kept, gradient):
         leaf._grad = Tensor._wrap(g.copy())
 
 
-def unbroadcast(grad, shape):
+def unbroadcast(grad, shape, node, parent):
     """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting.
 
     Broadcasting first prepends size-1 axes until the ranks match, then stretches size-1
     axes. Each stretched copy received a gradient, so the input's gradient is the sum over
     the copies: sum away the prepended leading axes, then sum (keeping the axis) every axis
-    where ``shape`` has 1 and ``grad`` does not.
+    where ``shape`` has 1 and ``grad`` does not. A gradient that no broadcasting of
+    ``shape`` could have produced is a bug in ``node``'s backward (for input ``parent``):
+    an error, never a gradient silently broadcast into ``.grad``.
     """
     lead = grad.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+        raise RuntimeError(f"backward of op '{node._op}' returned a gradient of shape {tuple(grad.shape)} for "
+                           f"its input {_position(node, parent)} of shape {tuple(shape)}: a gradient must "
+                           f"have its input's shape (or a shape the input was broadcast to)")
     if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
         return backend.get_array_module(grad).asarray(grad.sum())
     if lead:
@@ -460,11 +425,6 @@ def unbroadcast(grad, shape):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
-
-
-def _freed(g):
-    """Stands in for the backward of a node whose graph was freed (``backward`` checks for it)."""
-    raise RuntimeError("backward(): this node's graph was freed by an earlier backward()")
 
 
 def make_result(data, parents, backward, op):
@@ -484,74 +444,14 @@ def make_result(data, parents, backward, op):
                 out._parents = parents
                 out._backward = backward
                 out._op = op
+                # the versions of what the backward may read: the output and every input
+                out._saved_versions = (0, *[q._version_counter[0] for q in parents])
                 break
     if flags.anomaly:
         out._op = op
-        out._origin = _user_line()
-        _check_finite((data,), out, "forward")
+        out._origin = anomaly.user_line()
+        anomaly.check_finite((data,), out, "forward")
     return out
 
 
-def as_tensor(value, like):
-    """``value`` as a tensor; a Python number takes the dtype of ``like`` when that is a float,
-    or when both are integers (``labels + 1`` stays int64); else the default float dtype
-    (``Tensor([1, 2]) * 2.5`` is float32: the arithmetic ops then convert the integer tensor)."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        xp = backend.get_array_module(like.array)
-        kind = like.array.dtype.kind
-        keep = kind == "f" or (kind in "iu" and isinstance(value, int))
-        dtype = like.array.dtype if keep else backend.get_default_dtype()
-        return Tensor._wrap(xp.asarray(value, dtype=dtype))
-    return Tensor(value)
-
-
-def same_device(op, a, b):
-    """Raise a clear error if ``a`` or ``b`` is not a Tensor, or they live on different devices."""
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-        t = b if isinstance(a, Tensor) else a
-        raise TypeError(f"{op}: expected tensors, got a {type(t).__module__}.{type(t).__name__}; "
-                        f"wrap it first, e.g. Tensor(y)")
-    if type(a.array) is type(b.array):
-        return
-    da, db = backend.device_of(a.array), backend.device_of(b.array)
-    if da != db:
-        raise RuntimeError(f"{op}: expected both tensors on the same device, got {da} and {db} "
-                           f"(move one with .to('{da}') or .to('{db}'))")
-
-
-def same_dtype(op, a, b):
-    """Raise a clear error if two float tensors of a matrix product differ in dtype.
-
-    (PyTorch refuses this too: float64 data through float32 weights would silently run
-    the whole network in float64.)
-    """
-    if a.array.dtype != b.array.dtype:
-        raise TypeError(f"{op}: both operands must have the same dtype, got {a.array.dtype} and "
-                        f"{b.array.dtype}; convert the input, e.g. Tensor(x, dtype='{b.array.dtype}')")
-
-
-def _user_line():
-    """'file:line in function' of the innermost frame outside this package."""
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        # the separator matters: a user's folder "tinygrad_opt_notebooks" starts with the same letters
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
-    return "<unknown>"
-
-
-def _check_finite(arrays, node, phase):
-    for a in arrays:
-        if a is None:
-            continue
-        xp = backend.get_array_module(a)
-        if not bool(xp.isfinite(a).all()):
-            what = "nan" if bool(xp.isnan(a).any()) else "inf"
-            if node._origin is not None:
-                where = f"the op was created at {node._origin}"
-            else:   # the graph was built outside detect_anomaly(): only backward() is known
-                where = (f"backward() was called at {_user_line()}; run the forward pass inside "
-                         f"detect_anomaly() to see the line that created the op")
-            raise AnomalyError(f"detect_anomaly: op '{node._op}' produced {what} in its {phase} pass; {where}")
-
+from .ops import compare  # noqa: E402  (the comparisons are ops, and the ops need Tensor)

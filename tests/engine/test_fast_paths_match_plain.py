@@ -79,14 +79,14 @@ def test_fused_nll_loss_equals_a_one_hot_product(device_backend, seed, rows, cla
 @given(seed=seeds, rows=st.integers(1, 5), classes=st.integers(1, 6),
        reduction=st.sampled_from(["mean", "sum", "none"]), dtype=st.sampled_from(["float32", "float64"]))
 @examples
-def test_nll_loss_fused_with_log_softmax_is_bit_for_bit_the_two_backwards(device_backend, seed, rows, classes,
-                                                                          reduction, dtype):
-    """nll_loss(log_softmax(z)) takes the shortcut softmax - onehot; ``* 1.0`` (exact) in between
-    hides the log_softmax from nll_loss, so the gradient goes through both backwards."""
+def test_cross_entropy_is_bit_for_bit_nll_loss_of_log_softmax(device_backend, seed, rows, classes,
+                                                               reduction, dtype):
+    """cross_entropy(z) is one op with the shortcut softmax - onehot; nll_loss(log_softmax(z))
+    is two ops and two backwards: the same loss and the same gradient, bit for bit."""
     rng = np.random.default_rng(seed)
     z, labels = rng.uniform(-5, 5, (rows, classes)).astype(dtype), Tensor(rng.integers(0, classes, rows))
-    fused = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1), labels, reduction), z)
-    apart = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1) * 1.0, labels, reduction), z)
+    fused = grads(lambda t: F.cross_entropy(t, labels, reduction), z)
+    apart = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1), labels, reduction), z)
     for f, p in zip([fused[0], *fused[1]], [apart[0], *apart[1]]):
         np.testing.assert_array_equal(f, p)
 
@@ -109,28 +109,42 @@ def test_one_pass_label_check_agrees_with_min_and_max(device_backend, dtype, cla
         ops.nll_loss(logp, Tensor(labels))
 
 
-def test_nll_loss_takes_the_shortcut_only_past_a_log_softmax_over_the_class_axis():
+def test_the_fusion_is_an_op_of_its_own_never_chosen_by_a_name():
     z = leaf(np.random.default_rng(0).standard_normal((3, 4)))
     labels = Tensor(np.array([0, 3, 1]))
-    assert ops.nll_loss(ops.log_softmax(z, 1), labels)._parents[0] is z          # straight to the logits
-    assert ops.nll_loss(ops.log_softmax(z, -1), labels)._parents[0] is z
-    over_rows = ops.log_softmax(z, 0)          # normalised over the batch: nll_loss must not fuse
-    assert over_rows.grad_fn == "log_softmax(dim=0)"
-    assert ops.nll_loss(over_rows, labels)._parents[0] is over_rows
+    assert F.cross_entropy(z, labels)._parents[0] is z                        # one op, straight to the logits
+    logp = ops.log_softmax(z, 1)
+    assert ops.nll_loss(logp, labels)._parents[0] is logp                      # two ops, two backwards
 
 
-def test_log_softmax_output_used_twice_gets_both_gradients():
-    """The fused edge carries nll_loss's part; log_softmax's node still carries the other use."""
+def test_a_users_own_op_named_log_softmax_gets_its_own_backward():
+    """The course's exercise: a student's log_softmax, recorded under that name. nll_loss must
+    call the student's backward (here deliberately wrong), not a fused gradient."""
+    from tinygrad_opt.tensor import make_result
+    calls = []
+
+    def my_log_softmax(a):
+        out = a.array - np.log(np.exp(a.array).sum(axis=1, keepdims=True))
+
+        def backward(g):
+            calls.append(g.shape)
+            return (g * 0.0,)                                                 # wrong on purpose
+        return make_result(out, (a,), backward, "log_softmax")
+    z = leaf(np.random.default_rng(0).standard_normal((3, 4)))
+    ops.nll_loss(my_log_softmax(z), Tensor(np.array([0, 3, 1]))).backward()
+    assert calls == [(3, 4)]
+    np.testing.assert_array_equal(z.grad.numpy(), np.zeros((3, 4)))
+
+
+def test_cross_entropy_beside_another_use_of_the_log_probabilities():
+    """cross_entropy's edge carries its part; log_softmax's own node carries the other use."""
     rng = np.random.default_rng(1)
     z, w = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     labels = Tensor(np.array([2, 0, 1, 1]))
-
-    def loss(t, hide):
-        logp = ops.log_softmax(t, 1)
-        return ops.nll_loss(logp * 1.0 if hide else logp, labels) + (logp * Tensor(w)).sum()
     fused, apart = leaf(z), leaf(z)
-    loss(fused, False).backward()
-    loss(apart, True).backward()
+    (F.cross_entropy(fused, labels) + (ops.log_softmax(fused, 1) * Tensor(w)).sum()).backward()
+    logp = ops.log_softmax(apart, 1)
+    (ops.nll_loss(logp, labels) + (logp * Tensor(w)).sum()).backward()
     np.testing.assert_allclose(fused.grad.numpy(), apart.grad.numpy(), rtol=1e-14, atol=1e-15)
 
 

@@ -373,8 +373,8 @@ def test_anomaly_mode_when_only_backward_runs_inside_it():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_anomaly_mode_names_user_code_in_a_folder_next_to_the_package():
     # a user's folder whose name starts like the package's, e.g. .../tinygrad_opt_notebooks/cell.py
-    from tinygrad_opt.tensor import _PACKAGE_DIR
-    cell = _PACKAGE_DIR + "_notebooks/cell.py"
+    from tinygrad_opt.anomaly import PACKAGE_DIR
+    cell = PACKAGE_DIR + "_notebooks/cell.py"
     code = compile("x.log()\n", cell, "exec")       # a frame with that file name; nothing is written
     with pytest.raises(AnomalyError) as e, detect_anomaly():
         exec(code, {"x": Tensor(np.array([-1.0]))})

@@ -1,6 +1,8 @@
-"""Loss functions as single ops with fused backwards: negative log-likelihood and squared error."""
+"""Loss functions as single ops: negative log-likelihood, cross-entropy (log-softmax and
+negative log-likelihood fused into one op) and squared error."""
 from ..backend import get_array_module
-from ..tensor import make_result, same_device
+from ..operands import same_device
+from ..tensor import make_result
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -40,17 +42,8 @@ def nll_loss(logp, target, reduction="mean"):
         loss_b = -logp[b, target_b]          reduced by mean (1/B sum_b) or sum, or kept
 
     dL/dlogp is zero except at each row's target, where it is -g_b (divided by B for the
-    mean); g_b is the incoming gradient (one number for mean and sum).
-
-    Fused with log_softmax. When ``logp = log_softmax(z)`` over the class axis (as the MLP and
-    ``cross_entropy`` compute it), this op's graph edge goes straight to the logits ``z``, with
-    the gradient of both ops in one step. Passing -g_b onehot(target_b) back through
-    log_softmax's backward, dL/dz = G - softmax(z) sum_k G_k, gives
-
-        dL/dz_bk = g_b (softmax(z)_bk - [k = target_b])        (g_b / B for the mean)
-
-    the familiar softmax - onehot: four array operations instead of eight, bit for bit the
-    same numbers. (log_softmax's own node stays in the graph for any other use of ``logp``.)
+    mean); g_b is the incoming gradient (one number for mean and sum). For raw scores use
+    :func:`cross_entropy`, which fuses the log-softmax into one op.
     """
     check_reduction("nll_loss", reduction)
     check_labels("nll_loss", logp, target)
@@ -58,23 +51,52 @@ def nll_loss(logp, target, reduction="mean"):
     B = logp.shape[0]
     rows = xp.arange(B)
     picked = logp.array[rows, target.array]           # logp[b, target_b]: (B,)
-    out = -picked.sum() / B if reduction == "mean" else -picked.sum() if reduction == "sum" else -picked
+    out = _reduce(-picked, reduction, B)
 
-    if logp._op != "log_softmax" or not logp._parents:
-        def backward(g):
-            grad = xp.zeros_like(logp.array)
-            # each (row, target) pair occurs once, so assignment is enough (no add.at)
-            grad[rows, target.array] = -g / B if reduction == "mean" else -g
-            return grad, None
-        return make_result(out, (logp, target), backward, "nll_loss")
+    def backward(g):
+        grad = xp.zeros_like(logp.array)
+        # each (row, target) pair occurs once, so assignment is enough (no add.at)
+        grad[rows, target.array] = -g / B if reduction == "mean" else -g
+        return grad, None
+    return make_result(out, (logp, target), backward, "nll_loss")
 
-    def fused_backward(g):
+
+def cross_entropy(z, target, reduction="mean"):
+    """Cross-entropy of raw scores, z: (B, C) logits, target: (B,) labels in [0, C).
+
+        logp = log_softmax(z)                 (over the class axis, the stable way)
+        loss_b = -logp[b, target_b]           reduced by mean or sum, or kept
+
+    One op for ``nll_loss(log_softmax(z, 1), target)``, with the gradient of both in one
+    step. Passing nll_loss's gradient G = -g_b onehot(target_b) back through log_softmax's
+    backward, dL/dz = G - softmax(z) sum_k G_k, gives
+
+        dL/dz_bk = g_b (softmax(z)_bk - [k = target_b])        (g_b / B for the mean)
+
+    the familiar softmax - onehot: four array operations instead of eight, bit for bit the
+    same numbers as the two ops apart.
+    """
+    check_reduction("cross_entropy", reduction)
+    check_labels("cross_entropy", z, target)
+    xp = get_array_module(z.array)
+    shifted = z.array - z.array.max(axis=1, keepdims=True)
+    logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))     # as ops.log_softmax
+    B = z.shape[0]
+    rows = xp.arange(B)
+    out = _reduce(-logp[rows, target.array], reduction, B)
+
+    def backward(g):
         scale = g / B if reduction == "mean" else g              # g_b: () or, for "none", (B,)
-        grad = xp.exp(logp.array)                                 # softmax(z) = e^logp
+        grad = xp.exp(logp)                                       # softmax(z) = e^logp
         grad *= scale if scale.ndim == 0 else scale[:, None]
         grad[rows, target.array] -= scale
         return grad, None
-    return make_result(out, (logp._parents[0], target), fused_backward, "nll_loss")
+    return make_result(out, (z, target), backward, "cross_entropy")
+
+
+def _reduce(losses, reduction, n):
+    """The losses reduced: their mean (over n), their sum, or kept."""
+    return losses.sum() / n if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -92,7 +114,7 @@ def mse_loss(input, target, reduction="mean"):
                          f"reshape one so they match (broadcasting here is almost always a bug)")
     diff = input.array - target.array
     sq = diff * diff
-    out = sq.sum() / sq.size if reduction == "mean" else sq.sum() if reduction == "sum" else sq
+    out = _reduce(sq, reduction, sq.size)
     n = diff.size if reduction == "mean" else 1
 
     def backward(g):

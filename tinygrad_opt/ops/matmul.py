@@ -1,5 +1,6 @@
 """Matrix products: ``a @ b`` (2-D and batched) and the affine map of a ``Linear`` layer."""
-from ..tensor import as_tensor, make_result, same_device, same_dtype
+from ..operands import as_tensor, same_device, same_dtype
+from ..tensor import make_result
 
 
 def _swap_last(x):
@@ -36,10 +37,12 @@ def matmul(a, b):
                              f"{a.shape[:-2]} and {b.shape[:-2]}, aligned from the right, must be equal "
                              f"or contain a 1 in each pair")
 
+    out = a.array @ b.array
+
     def backward(g):
         return (g @ _swap_last(b.array) if a.requires_grad else None,
                 _swap_last(a.array) @ g if b.requires_grad else None)
-    return make_result(a.array @ b.array, (a, b), backward, "matmul")
+    return make_result(out, (a, b), backward, "matmul")
 
 
 def linear(x, weight, bias=None):

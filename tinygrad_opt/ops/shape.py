@@ -4,7 +4,8 @@ Their backward moves the gradient back the same way: reshape it to the old shape
 transpose it back, or put it back at the indexed positions.
 """
 from ..backend import get_array_module
-from ..tensor import Tensor, make_result, same_device
+from ..operands import same_device
+from ..tensor import Tensor, make_result
 
 
 def reshape(a, shape):

@@ -1,0 +1,160 @@
+"""In-place operations on tensors, with PyTorch's rules: for users' code.
+
+``add_ sub_ mul_ div_ copy_ fill_ zero_ clamp_``, ``+= -= *= /=`` and ``t[index] = value``
+change a tensor's array in place. (The engine, the ops and the optimizers work on arrays
+directly; this API is for code written the PyTorch way, such as
+``with no_grad(): p -= lr * p.grad``.) The rules:
+
+* **A leaf that requires grad** (a parameter) may change in place only inside
+  ``no_grad()``: while gradients are recorded, PyTorch refuses too, since the graph would
+  not know what the new values were computed from.
+* **A tensor computed with grad** is not changed in place while gradients are recorded
+  (PyTorch can rewrite the graph for that; this engine does not, and says so).
+* **Every change bumps the tensor's version** (``t._version``). An op that recorded the
+  tensor for its backward remembers the version it saw; if it differs at ``backward()``,
+  the backward would use the new values, so it raises instead (see ``tensor.py``).
+* **``t.data`` and ``t.array`` are the escape hatch**: writing through them changes the
+  values without any check and without a new version, as ``.data`` does in PyTorch.
+"""
+from . import backend
+from .grad_mode import flags
+
+
+class InPlace:
+    """The in-place methods of :class:`~tinygrad_opt.tensor.Tensor`."""
+
+    __slots__ = ()
+
+    def _check_inplace(self, op):
+        """Raise unless ``op`` may change ``self`` in place now (the rules above)."""
+        if flags.grad_enabled and self.requires_grad:
+            if self._backward is None:
+                raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place while "
+                                   f"gradients are recorded; update parameters inside 'with no_grad():' "
+                                   f"(e.g. p -= lr * p.grad), or write through p.data")
+            raise RuntimeError(f"{op}: in-place operations on tensors computed with grad are not supported; "
+                               f"write the out-of-place form instead (y = y + x, not y += x)")
+
+    def _operand(self, op, other, shape):
+        """``other`` (a Tensor, array or number) as an array of self's kind that broadcasts to
+        ``shape`` and casts to self's dtype without losing its fraction."""
+        if isinstance(other, InPlace):             # a Tensor
+            if type(other.array) is not type(self.array) and other.device != self.device:
+                raise RuntimeError(f"{op}: expected both tensors on the same device, got {self.device} and "
+                                   f"{other.device} (move one with .to('{self.device}'))")
+            other = other.array
+        xp = backend.get_array_module(self.array)
+        other = xp.asarray(other)
+        try:
+            fits = xp.broadcast_shapes(shape, other.shape) == tuple(shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{op}: a tensor of shape {tuple(other.shape)} cannot be applied in place to "
+                               f"one of shape {tuple(shape)} (it must broadcast to {tuple(shape)})")
+        if other.dtype.kind == "f" and self.dtype.kind != "f":
+            raise RuntimeError(f"{op}: result type {other.dtype} can't be cast to the tensor's dtype "
+                               f"{self.dtype}; convert first, e.g. t = t.float()")
+        return other
+
+    def _inplace(self, op, other):
+        self._check_inplace(op)
+        return self._operand(op, other, self.shape)
+
+    def add_(self, other, alpha=1):
+        """self <- self + alpha * other, in place."""
+        other = self._inplace("add_", other)
+        self.array += other if alpha == 1 else alpha * other
+        self._bump_version()
+        return self
+
+    def sub_(self, other, alpha=1):
+        """self <- self - alpha * other, in place."""
+        other = self._inplace("sub_", other)
+        self.array -= other if alpha == 1 else alpha * other
+        self._bump_version()
+        return self
+
+    def mul_(self, other):
+        """self <- self * other, in place."""
+        self.array *= self._inplace("mul_", other)
+        self._bump_version()
+        return self
+
+    def div_(self, other):
+        """self <- self / other, in place."""
+        self.array /= self._inplace("div_", other)
+        self._bump_version()
+        return self
+
+    def copy_(self, src):
+        """self <- src (broadcast to self's shape, cast to self's dtype), in place."""
+        self.array[...] = self._inplace("copy_", src)
+        self._bump_version()
+        return self
+
+    def fill_(self, value):
+        """Every element <- value, in place."""
+        self._check_inplace("fill_")
+        self.array.fill(value)
+        self._bump_version()
+        return self
+
+    def zero_(self):
+        """Every element <- 0, in place."""
+        return self.fill_(0)
+
+    def clamp_(self, min=None, max=None):
+        """self <- min(max(self, min), max), in place; a bound left out is no bound.
+
+        As in PyTorch, where min > max every element becomes max, and nan stays nan.
+        """
+        if min is None and max is None:
+            raise ValueError("clamp_: give min, max or both (e.g. t.clamp_(min=0))")
+        self._check_inplace("clamp_")
+        xp = backend.get_array_module(self.array)
+        if min is not None:
+            xp.maximum(self.array, self._operand("clamp_", min, self.shape), out=self.array)
+        if max is not None:
+            xp.minimum(self.array, self._operand("clamp_", max, self.shape), out=self.array)
+        self._bump_version()
+        return self
+
+    def __setitem__(self, index, value):
+        """self[index] = value, in place: value broadcasts to the selected part, cast to self's dtype."""
+        op = "t[index] = value"
+        self._check_inplace(op)
+        index = _array_index(index)
+        part = self.array[index]             # the selected part's shape, to check the value against
+        self.array[index] = self._operand(op, value, part.shape)
+        self._bump_version()
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on a leaf, in place (a tensor computed with grad keeps its graph)."""
+        if not requires_grad and self._backward is not None:
+            raise RuntimeError("requires_grad_(False): only a leaf's flag can be changed; a tensor computed "
+                               "with grad stays in the graph. Use t.detach() for a tensor cut from it")
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_(): only floating-point tensors can require gradients, this "
+                               f"one has dtype {self.dtype}; convert first, e.g. t = t.float()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+
+def _array_index(index):
+    """An index with the tensors in it replaced by their arrays (``t[mask] = 0``, ``t[rows, cols]``)."""
+    if isinstance(index, tuple):
+        return tuple(i.array if isinstance(i, InPlace) else i for i in index)
+    return index.array if isinstance(index, InPlace) else index

@@ -1,0 +1,64 @@
+"""Comparisons ``== != < <= > >=`` and the logical reductions ``any`` and ``all``.
+
+Elementwise, as in PyTorch: ``(predicted == labels)`` is a bool tensor of the broadcast
+shape, so ``(predicted == labels).sum()`` counts the hits. Their results are piecewise
+constant, so no gradient flows through them: each returns a new tensor without a graph.
+(Tensors still hash by identity: a tensor is a dict key by identity, and ``x in a_list``
+must not be used to find one; see ``Tensor.__hash__``.)
+"""
+import operator
+
+from ..backend import get_array_module
+from .. import operands
+from ..tensor import Tensor
+
+
+def _compare(a, b, op, name):
+    """``op`` (an operator such as ``operator.eq``) of the broadcast operands, as a bool tensor."""
+    if b is None:                                   # t == None: False, as Python and PyTorch say
+        return NotImplemented
+    a, b = operands.broadcast_operands(a, b, name)
+    out = op(a.array, b.array)
+    return Tensor._wrap(get_array_module(out).asarray(out))   # a 0-d result stays an array
+
+
+def eq(a, b):
+    """out = (a == b), elementwise."""
+    return _compare(a, b, operator.eq, "eq (==)")
+
+
+def ne(a, b):
+    """out = (a != b), elementwise."""
+    return _compare(a, b, operator.ne, "ne (!=)")
+
+
+def lt(a, b):
+    """out = (a < b), elementwise."""
+    return _compare(a, b, operator.lt, "lt (<)")
+
+
+def le(a, b):
+    """out = (a <= b), elementwise."""
+    return _compare(a, b, operator.le, "le (<=)")
+
+
+def gt(a, b):
+    """out = (a > b), elementwise."""
+    return _compare(a, b, operator.gt, "gt (>)")
+
+
+def ge(a, b):
+    """out = (a >= b), elementwise."""
+    return _compare(a, b, operator.ge, "ge (>=)")
+
+
+def any(a, dim=None, keepdim=False):
+    """True where some element along ``dim`` (all of them for None) is nonzero."""
+    out = a.array.any(axis=dim, keepdims=keepdim)
+    return Tensor._wrap(get_array_module(a.array).asarray(out))
+
+
+def all(a, dim=None, keepdim=False):
+    """True where every element along ``dim`` (all of them for None) is nonzero."""
+    out = a.array.all(axis=dim, keepdims=keepdim)
+    return Tensor._wrap(get_array_module(a.array).asarray(out))
