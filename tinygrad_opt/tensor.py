@@ -414,9 +414,7 @@ def unbroadcast(grad, shape, node, parent):
     """
     lead = grad.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
-        raise RuntimeError(f"backward of op '{node._op}' returned a gradient of shape {tuple(grad.shape)} for "
-                           f"its input {_position(node, parent)} of shape {tuple(shape)}: a gradient must "
-                           f"have its input's shape (or a shape the input was broadcast to)")
+        raise GradientShapeError(node, parent, tuple(grad.shape))
     if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
         return backend.get_array_module(grad).asarray(grad.sum())
     if lead:
@@ -425,6 +423,21 @@ def unbroadcast(grad, shape, node, parent):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
+
+
+class GradientShapeError(RuntimeError):
+    """An op's backward returned a gradient that no broadcasting of its input's shape explains.
+
+    ``op``: the op's name; ``input_index``: which of its inputs; ``tensor``: that input;
+    ``got``: the gradient's shape; ``expected``: the input's shape.
+    """
+
+    def __init__(self, node, parent, got):
+        self.op, self.input_index, self.tensor = node._op, _position(node, parent), parent
+        self.got, self.expected = got, tuple(parent.shape)
+        super().__init__(f"backward of op '{self.op}' returned a gradient of shape {got} for its input "
+                         f"{self.input_index} of shape {self.expected}: a gradient must have its input's "
+                         f"shape (or a shape the input was broadcast to)")
 
 
 def make_result(data, parents, backward, op):
