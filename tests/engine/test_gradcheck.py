@@ -145,3 +145,43 @@ def test_rejects_non_tensor_inputs_and_nothing_to_check():
         gradcheck(lambda a, b: a, [leaf([1.0]), np.ones(1)])
     with pytest.raises(ValueError, match=r"gradcheck: no input has requires_grad=True"):
         gradcheck(lambda a: a * 2.0, [Tensor(np.ones(2))])
+
+
+# -- a gradient of the wrong shape, and a backward 0.1 % off -----------------------------------
+def matvec_grad_transposed(A, x):
+    """A: (3, 4) @ x: (4,) whose backward gives x the gradient A g (shape (3,)) instead of A^T g."""
+    def backward(g):
+        return g[:, None] * x.array[None, :], A.array[:, :3] @ g
+    return make_result(A.array @ x.array, (A, x), backward, "matvec_grad_transposed")
+
+
+def square_off_by_a_thousandth(a):
+    """a^2 whose backward is 0.1 % too large: 2.002 a g."""
+    def backward(g):
+        return (2.002 * a.array * g,)
+    return make_result(a.array * a.array, (a,), backward, "square_off_by_a_thousandth")
+
+
+def test_a_gradient_of_the_wrong_shape_is_a_gradcheck_error_naming_the_input_and_both_shapes():
+    rng = np.random.default_rng(0)
+    A, x = leaf(rng.standard_normal((3, 4))), leaf(rng.standard_normal(4))
+    with pytest.raises(GradcheckError) as e:
+        gradcheck(matvec_grad_transposed, [A, x])
+    message = str(e.value)
+    assert "input 1" in message and "(3,)" in message and "(4,)" in message
+    assert "'matvec_grad_transposed'" in message
+
+
+def test_a_wrong_shape_on_an_intermediate_tensor_names_the_op():
+    rng = np.random.default_rng(0)
+    A, x = leaf(rng.standard_normal((3, 4))), leaf(rng.standard_normal(4))
+    with pytest.raises(GradcheckError, match=r"intermediate tensor \(input 1 of op 'matvec_grad_transposed'\)"):
+        gradcheck(lambda a, v: matvec_grad_transposed(a, v * 2.0), [A, x])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_default_tolerances_catch_a_backward_off_by_a_thousandth(seed):
+    x = leaf(np.random.default_rng(seed).standard_normal((3, 4)))
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(square_off_by_a_thousandth, [x])
+    assert gradcheck(lambda t: t * t, [x]) is True           # the right backward still passes

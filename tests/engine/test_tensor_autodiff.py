@@ -1,5 +1,7 @@
 """The Tensor and the backward pass: attributes, graph bookkeeping, accumulation, freeing,
 deep graphs, no_grad, shared inputs, broadcasting, Python numbers."""
+import re
+
 import numpy as np
 import pytest
 
@@ -403,3 +405,40 @@ def test_detect_anomaly_names_the_op_and_the_line():
             y.sum().backward()
     with np.errstate(divide="ignore"):
         assert not np.isfinite(x.log().numpy()).all()  # off again: no check
+
+
+# -- a backward's gradients must fit its inputs ---------------------------------------------------
+def _op_returning(grads, name="my_op"):
+    """An op on x: (3, 4) whose backward returns ``grads`` as it is."""
+    from tinygrad_opt.tensor import make_result
+
+    def op(x):
+        def backward(g):
+            return grads
+        return make_result(x.array * 1.0, (x,), backward, name)
+    return op
+
+
+@pytest.mark.parametrize("shape", [(3,), (1, 4), (3, 5), (4, 3), (2, 1, 4)])
+def test_a_gradient_that_does_not_reduce_to_the_input_shape_is_an_error(shape):
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    y = _op_returning((np.ones(shape),))(x)
+    with pytest.raises(RuntimeError, match=r"backward of op 'my_op' returned a gradient of shape "
+                                           + re.escape(str(shape)) + r" for its input 0 of shape \(3, 4\)"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (5, 1, 3, 4)])
+def test_a_gradient_of_a_shape_the_input_broadcasts_to_is_summed_back(shape):
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    _op_returning((np.ones(shape),))(x).sum().backward()
+    np.testing.assert_array_equal(grad_of(x), np.full((3, 4), np.prod(shape) / 12))
+
+
+@pytest.mark.parametrize("grads, got", [((), "0 values"), ((None, None), "2 values"), (np.ones((3, 4)), "a ndarray")])
+def test_a_backward_must_return_one_gradient_per_input(grads, got):
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"backward of op 'my_op' must return a tuple with one gradient "
+                                           r"\(or None\) per input, 1 in all; it returned " + got):
+        _op_returning(grads)(x).sum().backward()
