@@ -356,14 +356,14 @@ def _node_backward(node, g):
 
 
 def _modified_message(node, t, saved):
-    what = "its output" if t is node else f"its input {_position(node, t)}"
+    what = f"the output of op '{node._op}'" if t is node else f"input {_position(node, t)} of op '{node._op}'"
     kind = "a leaf that requires grad" if t.requires_grad and t._backward is None else "a tensor"
     return (f"backward(): one of the tensors needed for gradient computation has been modified by an in-place "
-            f"operation: {what}, {kind} of shape {t.shape} and dtype {t.dtype}, saved by op '{node._op}' at "
-            f"version {saved}, is now at version {t._version_counter[0]}. An in-place change (add_, +=, "
-            f"t[i] = v, an optimizer's step()) between the forward pass and backward() would make the "
-            f"backward use the new values. Call backward() before the change (optimizer.step() after "
-            f"loss.backward()), or change a copy (t = t.clone()) instead")
+            f"operation: {what} ({kind}, shape {t.shape}, {t.dtype}) was saved at version {saved} and is "
+            f"now at version {t._version_counter[0]}. An in-place change (add_, +=, t[i] = v, an optimizer's "
+            f"step()) between the forward pass and backward() would make the backward use the new values. "
+            f"Call backward() before the change (optimizer.step() after loss.backward()), or change a copy "
+            f"(t = t.clone()) instead")
 
 
 def _position(node, parent):

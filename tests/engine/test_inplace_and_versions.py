@@ -60,8 +60,8 @@ def test_each_in_place_change_of_a_saved_input_makes_backward_raise(device_backe
     with pytest.raises(RuntimeError, match=MODIFIED) as e:
         loss.backward()
     message = str(e.value)
-    assert "'mul'" in message and "its input 1" in message and "shape (3,)" in message
-    assert "at version 0" in message and "now at version 1" in message
+    assert "input 1 of op 'mul' (a tensor, shape (3,), float64)" in message
+    assert "saved at version 0 and is now at version 1" in message
     assert w.grad is None
 
 
@@ -73,8 +73,7 @@ def test_a_parameter_changed_between_forward_and_backward(device_backend):
         W -= 0.1 * Tensor(np.ones((2, 3)))
     with pytest.raises(RuntimeError, match=MODIFIED) as e:
         loss.backward()
-    assert "'linear'" in str(e.value) and "its input 1" in str(e.value)
-    assert "a leaf that requires grad of shape (2, 3)" in str(e.value)
+    assert "input 1 of op 'linear' (a leaf that requires grad, shape (2, 3)" in str(e.value)
     assert "optimizer.step() after loss.backward()" in str(e.value)
 
 
@@ -97,7 +96,7 @@ def test_a_changed_output_that_the_backward_reads(device_backend):
         y.mul_(2.0)
     with pytest.raises(RuntimeError, match=MODIFIED) as e:
         y.sum().backward()
-    assert "its output" in str(e.value) and "'exp'" in str(e.value)
+    assert "the output of op 'exp'" in str(e.value)
 
 
 def test_the_same_change_after_backward_is_fine_and_a_new_forward_sees_it(device_backend):
