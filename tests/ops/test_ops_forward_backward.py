@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_opt
 from tinygrad_opt import Tensor, backend, nn, ops
 from tinygrad_opt.gradcheck import gradcheck
+from tinygrad_opt.ops.loss import cross_entropy
 
 # derandomize: the same examples on every run, so the suite never flakes; the device_backend
 # fixture only switches the default backend, so it is safe to share between examples
@@ -426,17 +427,20 @@ REDUCTIONS = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}
 
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
-@pytest.mark.parametrize("of_logits", [False, True], ids=["logp", "log_softmax"])
+@pytest.mark.parametrize("of_logits", ["logp", "log_softmax", "cross_entropy"])
 @examples
 @given(batch=st.integers(1, 4), classes=st.integers(1, 4), seed=seeds, data=st.data())
 def test_nll_loss(device_backend, reduction, of_logits, batch, classes, seed, data):
-    """nll_loss of log-probabilities; and of log_softmax(z), which takes one fused backward to z."""
-    x = uniform(seed, (batch, classes), -4.0 if of_logits else -3.0, 4.0 if of_logits else 0.0)
-    logp = reference_log_softmax(x, 1) if of_logits else x
+    """nll_loss of log-probabilities; of log_softmax(z), two ops; and cross_entropy(z), one fused op."""
+    logits = of_logits != "logp"
+    x = uniform(seed, (batch, classes), -4.0 if logits else -3.0, 4.0 if logits else 0.0)
+    logp = reference_log_softmax(x, 1) if logits else x
     target = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch)))
     expected = REDUCTIONS[reduction](-logp[np.arange(batch), target])
-    check(lambda t, y: ops.nll_loss(ops.log_softmax(t, 1) if of_logits else t, y, reduction),
-          [leaf(x), Tensor(target)], expected)
+    loss = {"logp": lambda t, y: ops.nll_loss(t, y, reduction),
+            "log_softmax": lambda t, y: ops.nll_loss(ops.log_softmax(t, 1), y, reduction),
+            "cross_entropy": lambda t, y: cross_entropy(t, y, reduction)}[of_logits]
+    check(loss, [leaf(x), Tensor(target)], expected)
 
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
@@ -448,7 +452,7 @@ def test_mse_loss(device_backend, reduction, shape, seed):
     check(lambda x, y: ops.mse_loss(x, y, reduction), [leaf(a), leaf(b)], expected)
 
 
-@pytest.mark.parametrize("op", [ops.nll_loss, ops.mse_loss])
+@pytest.mark.parametrize("op", [ops.nll_loss, cross_entropy, ops.mse_loss])
 def test_loss_reduction_error(op):
     name = op.__name__
     with pytest.raises(ValueError, match=rf"{name}: reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
