@@ -100,10 +100,10 @@ def clamp(a, min=None, max=None):
     out = xp.clip(a.array, min, max)
 
     def backward(g):
-        inside = True
+        inside = xp.ones(a.shape, dtype=bool)
         if min is not None:
-            inside = a.array >= min
+            inside &= a.array >= min
         if max is not None:
-            inside = inside & (a.array <= max)
+            inside &= a.array <= max
         return (g * inside,)
     return make_result(out, (a,), backward, "clamp")
