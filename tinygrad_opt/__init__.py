@@ -25,7 +25,7 @@ from .creation import (arange, double, eye, float16, float32, float64, full, ful
                        int32, int64, linspace, long, ones, ones_like, rand, randint, randn, short, tensor,
                        uint8, zeros, zeros_like)
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax, max,
+from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax, max,
                   maximum, mean, min, minimum, permute, prod, relu, reshape, sigmoid, softmax, sqrt, squeeze,
                   stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from .tensor import Tensor
@@ -45,7 +45,7 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomal
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
            "uint8", "int8", "int16", "short", "int32", "int64", "long",
            # the ops, as functions (ops/)
-           "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "exp", "log",
-           "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
+           "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
+           "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
            "where", "cat", "stack", "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
            "clone"]

@@ -88,6 +88,12 @@ class TensorMethods:
         """Index of the smallest entry, int64 (not differentiable)."""
         return ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
     # -- elementwise ---------------------------------------------------------------------
     def exp(self):
         return ops.exp(self)

@@ -311,6 +311,8 @@ def test_integer_and_index_array_separated_by_a_slice_follow_pytorch(device_back
     check(lambda t: t[0, :, [0, 1]], [leaf(a)], expected)
     check(lambda t: t[1, ..., Tensor(np.array([4, 0, 4]))], [leaf(a)], a[1][..., [4, 0, 4]])
     check(lambda t: t[:, 2, None, [3, 3]], [leaf(a)], a[:, 2][:, None, [3, 3]])
+    # a 0-d integer tensor (what argmax() gives) is an integer too
+    check(lambda t: t[Tensor(np.array(2)), :, [1, 0]], [leaf(a)], a[2][:, [1, 0]])
 
 
 def test_index_arrays_separated_by_a_slice_go_first_in_both():
@@ -332,7 +334,8 @@ def test_reductions_of_zero_size_axes_as_pytorch(device_backend):
     assert x.max(dim=1).values.shape == (0,) and x.amax(1).shape == (0,)
     with pytest.raises(RuntimeError, match=r"max\(\): cannot reduce a tensor of shape \(0, 3\) with no elements"):
         x.max()
-    with pytest.raises(RuntimeError, match=r"max\(\): cannot reduce dim 0 of a tensor of shape \(0, 3\): it has size 0"):
+    with pytest.raises(RuntimeError, match=r"max\(\): cannot reduce dim 0 of a tensor of shape \(0, 3\): "
+                                           r"it has size 0"):
         x.max(0)
     with pytest.raises(RuntimeError, match=r"argmin\(\): cannot reduce a tensor of shape \(0, 3\)"):
         x.argmin()

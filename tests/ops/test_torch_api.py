@@ -6,7 +6,6 @@ Expected numbers come from NumPy.
 import numpy as np
 import pytest
 
-import tinygrad_opt
 import tinygrad_opt as torch
 from tinygrad_opt import Tensor
 
@@ -68,7 +67,7 @@ def test_random_functions_follow_manual_seed(device_backend):
     first = [torch.rand(4).numpy(), torch.randn(2, 2).numpy(), torch.randint(0, 10, (5,)).numpy()]
     torch.manual_seed(3)
     again = [torch.rand(4).numpy(), torch.randn(2, 2).numpy(), torch.randint(10, (5,)).numpy()]
-    for x, y in zip(first, again):
+    for x, y in zip(first, again, strict=True):
         np.testing.assert_array_equal(x, y)
     r = torch.randint(3, 6, (1000,))
     assert r.dtype == np.int64 and r.numpy().min() == 3 and r.numpy().max() == 5
@@ -149,3 +148,12 @@ def test_module_level_elementwise_functions():
         assert not (Tensor(a, requires_grad=True) * 2).requires_grad
         with torch.enable_grad():
             assert (Tensor(a, requires_grad=True) * 2).requires_grad
+
+
+def test_any_and_all_of_bool_tensors(device_backend):
+    m = np.array([[True, False, False], [False, False, False]])
+    x = Tensor(m)
+    assert x.any().item() is True and x.all().item() is False
+    np.testing.assert_array_equal(x.any(dim=1).numpy(), m.any(axis=1))
+    np.testing.assert_array_equal(torch.all(x, 0, keepdim=True).numpy(), m.all(axis=0, keepdims=True))
+    assert x.any(1).dtype == np.bool_

@@ -6,7 +6,7 @@ unary              exp, log, sqrt, abs, relu, tanh, sigmoid
 select             where, maximum, minimum, clamp
 matmul             matmul (``@``), linear (x W^T + b)
 reduce             sum, mean, prod, var, std, amax, amin, max, min (values and indices),
-                   argmax, argmin (not differentiable)
+                   argmax, argmin, any, all (not differentiable)
 shape              reshape, flatten, unsqueeze, squeeze, transpose, permute, clone, getitem
 join               cat, stack
 softmax            softmax, log_softmax
@@ -17,7 +17,7 @@ from .arithmetic import add, div, mul, neg, pow, sub
 from .join import cat, stack
 from .loss import mse_loss, nll_loss
 from .matmul import linear, matmul
-from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
+from .reduce import ValuesIndices, all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
 from .select import clamp, maximum, minimum, where
 from .shape import clone, flatten, getitem, permute, reshape, squeeze, transpose, unsqueeze
 from .softmax import log_softmax, softmax
@@ -25,6 +25,7 @@ from .unary import abs, exp, log, relu, sigmoid, sqrt, tanh
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
            "where", "maximum", "minimum", "clamp", "matmul", "linear",
-           "sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "ValuesIndices",
+           "sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "any", "all",
+           "ValuesIndices",
            "reshape", "flatten", "unsqueeze", "squeeze", "transpose", "permute", "clone", "getitem",
            "cat", "stack", "softmax", "log_softmax", "nll_loss", "mse_loss"]

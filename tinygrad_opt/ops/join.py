@@ -49,7 +49,7 @@ def cat(tensors, dim=0):
     def backward(g):
         cut = [slice(None)] * g.ndim
         grads = []
-        for t, end in zip(tensors, ends):
+        for t, end in zip(tensors, ends, strict=True):
             cut[d] = slice(end - t.shape[d], end)
             grads.append(g[tuple(cut)] if t.requires_grad else None)
         return tuple(grads)

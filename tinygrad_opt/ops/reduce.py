@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, prod, var, std, amax/amin, max/min (with indices), argmax/argmin.
+"""Reductions: sum, mean, prod, var, std, amax/amin, max/min (with indices), argmax/argmin,
+any/all.
 
 Each takes PyTorch's ``dim`` and ``keepdim`` (NumPy's ``axis`` and ``keepdims`` are accepted
 as the same arguments, as PyTorch accepts them). ``dim=None`` reduces over every element.
@@ -153,7 +154,6 @@ def var(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None
     dim, keepdim = _dim("var", a, dim, axis, keepdim, keepdims, tuple_ok=True)
     _float_only("var", a)
     c = (1 if unbiased else 0) if correction is None else correction
-    xp = get_array_module(a.array)
     n = _count(a, dim)
     deviation = a.array - a.array.sum(axis=dim, keepdims=True) / builtins.max(n, 1)
     divisor = a.dtype.type(builtins.max(n - c, 0))
@@ -287,6 +287,18 @@ def _arg(op, a, dim, keepdim, axis, keepdims):
     _nonempty(op, a, dim)
     index = getattr(a.array, op)(axis=dim, keepdims=keepdim)
     return Tensor._wrap(get_array_module(a.array).asarray(index, dtype="int64"))
+
+
+def any(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where any element along ``dim`` is nonzero (a bool tensor; not differentiable)."""
+    dim, keepdim = _dim("any", a, dim, axis, keepdim, keepdims, tuple_ok=True)
+    return Tensor._wrap(get_array_module(a.array).asarray(a.array.any(axis=dim, keepdims=keepdim)))
+
+
+def all(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where every element along ``dim`` is nonzero (a bool tensor; not differentiable)."""
+    dim, keepdim = _dim("all", a, dim, axis, keepdim, keepdims, tuple_ok=True)
+    return Tensor._wrap(get_array_module(a.array).asarray(a.array.all(axis=dim, keepdims=keepdim)))
 
 
 def prod(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):

@@ -132,13 +132,17 @@ def _pytorch_steps(index):
     NumPy's one step already agrees (no integer, or no index array).
     """
     parts = index if isinstance(index, tuple) else (index,)
-    if not (any(map(_is_int, parts)) and any(map(_is_array, parts))):
+    if not any(map(_is_array, parts)):
+        return None
+    # a 0-d integer array (x[t.argmax(), :, [0, 1]]) is an integer to PyTorch (on a GPU, int() waits for it)
+    parts = [int(p) if getattr(p, "ndim", None) == 0 and p.dtype.kind in "iu" else p for p in parts]
+    if not any(map(_is_int, parts)):
         return None
     first, second = [], []
     for p in parts:
         if _is_array(p):
             # a boolean mask spans as many axes as it has; an integer array spans one
-            mask_axes = getattr(p, "ndim", 1) if getattr(p, "dtype", None) == bool else 1
+            mask_axes = p.ndim if hasattr(p, "dtype") and p.dtype.kind == "b" else 1
             first += [slice(None)] * mask_axes
             second.append(p)
         elif _is_int(p):
