@@ -103,6 +103,7 @@ def test_max_of_a_dim_unpacks_as_the_course_writes_it():
     np.testing.assert_array_equal(values.numpy(), [0.1, 0.05, 0.05])
     np.testing.assert_array_equal(indices.numpy(), [0, 1, 1])
     assert torch.max(outputs).item() == pytest.approx(0.9)
+    assert outputs.max(keepdims=True).shape == (1, 1) and outputs.min(axis=None, keepdim=True).shape == (1, 1)
 
 
 def test_counting_with_bool_tensors_as_pytorch(device_backend):

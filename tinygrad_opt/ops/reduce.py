@@ -248,7 +248,7 @@ def max(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if isinstance(dim, Tensor):
         return maximum(a, dim)
     if dim is None and axis is None:
-        return amax(a)
+        return amax(a, None, keepdim if keepdims is None else keepdims)
     dim, keepdim = _dim("max", a, dim, axis, keepdim, keepdims)
     if a.ndim == 0:            # PyTorch: a 0-d tensor's max over dim 0 is itself, at index 0
         return ValuesIndices(amax(a), _zero_index(a))
@@ -260,7 +260,7 @@ def min(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
     if isinstance(dim, Tensor):
         return minimum(a, dim)
     if dim is None and axis is None:
-        return amin(a)
+        return amin(a, None, keepdim if keepdims is None else keepdims)
     dim, keepdim = _dim("min", a, dim, axis, keepdim, keepdims)
     if a.ndim == 0:
         return ValuesIndices(amin(a), _zero_index(a))
