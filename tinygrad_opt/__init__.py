@@ -21,7 +21,7 @@ from . import backend, ops  # ops first: it loads tensor.py, whose Tensor needs 
 from . import creation, nn, optim
 from .allocator import keep_freed_memory
 from .backend import get_default_dtype, manual_seed, set_default_dtype
-from .creation import (arange, double, eye, float16, float32, float64, full, full_like, half, int8, int16,
+from .creation import (arange, double, eye, float16, float32, float64, from_numpy, full, full_like, half, int8, int16,
                        int32, int64, linspace, long, ones, ones_like, rand, randint, randn, short, tensor,
                        uint8, zeros, zeros_like)
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -41,7 +41,7 @@ float, int, bool = float32, int32, creation.bool
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
            "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim",
            # making tensors, and the dtype names (creation.py)
-           "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
+           "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
            "uint8", "int8", "int16", "short", "int32", "int64", "long",
            # the ops, as functions (ops/)

@@ -1,4 +1,4 @@
-"""Making tensors, PyTorch's way: ``tensor``, ``zeros``, ``ones``, ``full``, ``*_like``,
+"""Making tensors, PyTorch's way: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``*_like``,
 ``rand``, ``randn``, ``randint``, ``arange``, ``linspace``, ``eye``, and the dtype names.
 
 Every function takes ``dtype=``, ``device=`` ("cpu" or "gpu"; default: the default backend)
@@ -60,6 +60,14 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     elif isinstance(data, (numpy.ndarray, numpy.generic)):
         data = numpy.array(data)                 # a copy (Tensor would share a NumPy array)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A CPU tensor sharing ``array``'s memory and keeping its dtype, as ``torch.from_numpy``:
+    writing to one changes the other."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array, device="cpu")
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):

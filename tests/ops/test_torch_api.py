@@ -62,6 +62,15 @@ def test_tensor_copies_its_data_unlike_Tensor():
     assert t.numpy()[1] == 2.0
 
 
+def test_from_numpy_shares_memory_and_dtype():
+    a = np.array([1.0, 2.0])
+    t = torch.from_numpy(a)
+    a[0] = 9.0
+    assert t.numpy()[0] == 9.0 and t.dtype == np.float64 and t.device == "cpu"
+    with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray, got list"):
+        torch.from_numpy([1.0])
+
+
 def test_random_functions_follow_manual_seed(device_backend):
     torch.manual_seed(3)
     first = [torch.rand(4).numpy(), torch.randn(2, 2).numpy(), torch.randint(0, 10, (5,)).numpy()]
