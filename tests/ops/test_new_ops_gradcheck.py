@@ -343,3 +343,10 @@ def test_reductions_of_zero_size_axes_as_pytorch(device_backend):
         out = op(x, 1)
         assert out.shape == (0, 3)
         out.sum().backward()
+
+
+def test_boolean_mask_index(device_backend):
+    a = uniform(2, (3, 4))
+    mask = a > 0
+    check(lambda t: t[Tensor(mask)], [leaf(a)], a[mask])
+    check(lambda t: t[1, Tensor(mask[1])], [leaf(a)], a[1][mask[1]])

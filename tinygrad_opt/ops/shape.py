@@ -107,10 +107,11 @@ def transpose(a, dim0=-2, dim1=-1):
     return make_result(a.array.swapaxes(dim0, dim1), (a,), backward, "transpose")
 
 
-def _is_basic(index):
-    """True when the index has only ints, slices, None and ... (no element is picked twice)."""
+def _picks_once(index):
+    """True when no element can be picked twice: only ints, slices, None, ... and boolean masks."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, slice)) or p is None or p is Ellipsis for p in parts)
+    return all(isinstance(p, (int, slice)) or p is None or p is Ellipsis
+               or (hasattr(p, "dtype") and p.dtype.kind == "b") for p in parts)
 
 
 def _is_array(part):
@@ -182,7 +183,7 @@ def getitem(a, index):
         grad = xp.zeros_like(a.array)
         if steps is not None:
             xp.add.at(grad[steps[0]], steps[1], g)     # grad[ints and slices] is a view into grad
-        elif _is_basic(index):
+        elif _picks_once(index):
             grad[index] = g
         else:
             xp.add.at(grad, index, g)
