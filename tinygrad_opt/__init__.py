@@ -3,25 +3,49 @@
     from tinygrad_opt import Tensor, nn, optim
     import tinygrad_opt.nn.functional as F
 
+or, coming from PyTorch, ``import tinygrad_opt as torch``: ``torch.tensor``, ``torch.zeros``,
+``torch.max``, ``torch.cat``, ``torch.float32``, ``torch.nn.functional``, ``torch.optim.SGD``, ...
+
 Where to read:
   backend.py      NumPy (CPU) or CuPy (GPU) behind one engine: ``get_array_module``
   tensor.py       Tensor and reverse-mode autodiff: the graph, the topological sort, backward
   ops/            every op, forward and backward side by side, derivatives in the docstrings
+  creation.py     tensor, zeros, ones, full, rand, randn, randint, arange, linspace, eye; dtype names
   nn/             Module, Linear, ReLU, the course's MLP, losses
   optim/          the optimizers, each update rule under its equations; LR schedules; a checker
   gradcheck.py    finite-difference checks of any op's backward
   data/           MNIST / Fashion-MNIST (IDX files, checksums), minibatches
   allocator.py    why a training loop needs glibc to keep freed memory (a 2x speed-up)
 """
-from . import backend, nn, ops
+from . import backend, ops  # ops first: it loads tensor.py, whose Tensor needs the ops
+from . import creation, nn, optim
 from .allocator import keep_freed_memory
 from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .creation import (arange, double, eye, float16, float32, float64, from_numpy, full, full_like, half, int8, int16,
+                       int32, int64, linspace, long, ones, ones_like, rand, randint, randn, short, tensor,
+                       uint8, zeros, zeros_like)
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax, max,
+                  maximum, mean, min, minimum, permute, prod, relu, reshape, sigmoid, softmax, sqrt, squeeze,
+                  stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
 keep_freed_memory()    # see allocator.py: without it, some training loops page-fault every step
 
+# torch.float, torch.int, torch.bool: kept out of __all__, so that "import *" leaves Python's own
+# float, int and bool alone
+float, int, bool = float32, int32, creation.bool
+
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
-           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops"]
+           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim",
+           # making tensors, and the dtype names (creation.py)
+           "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
+           "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
+           "uint8", "int8", "int16", "short", "int32", "int64", "long",
+           # the ops, as functions (ops/)
+           "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
+           "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
+           "where", "cat", "stack", "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
+           "clone"]

@@ -50,23 +50,64 @@ class TensorMethods:
     def __getitem__(self, index):
         return ops.getitem(self, index)
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.sum(self, axis, keepdims)
+    # -- reductions: PyTorch's dim= and keepdim= (NumPy's axis= and keepdims= work too) ------
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        return ops.sum(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=False):
-        return ops.mean(self, axis, keepdims)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        return ops.mean(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
-    def max(self, axis=None, keepdims=False):
-        return ops.max(self, axis, keepdims)
+    def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        return ops.prod(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
-    def prod(self, axis=None, keepdims=False):
-        return ops.prod(self, axis, keepdims)
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return ops.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest element; with ``dim``, ``(values, indices)``; with a tensor, the elementwise max."""
+        return ops.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, the elementwise min."""
+        return ops.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Index of the largest entry, int64 (not differentiable: a new tensor without graph)."""
+        return ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Index of the smallest entry, int64 (not differentiable)."""
+        return ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    # -- elementwise ---------------------------------------------------------------------
     def exp(self):
         return ops.exp(self)
 
     def log(self):
         return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    __abs__ = abs
 
     def relu(self):
         return ops.relu(self)
@@ -77,24 +118,66 @@ class TensorMethods:
     def sigmoid(self):
         return ops.sigmoid(self)
 
-    def log_softmax(self, dim=-1):
+    def clamp(self, min=None, max=None):
+        return ops.clamp(self, min, max)
+
+    clip = clamp    # PyTorch's alias
+
+    def maximum(self, other):
+        return ops.maximum(self, other)
+
+    def minimum(self, other):
+        return ops.minimum(self, other)
+
+    def where(self, condition, other):
+        """``x.where(c, y)`` is ``where(c, x, y)``, as in PyTorch."""
+        return ops.where(condition, self, other)
+
+    def softmax(self, dim=None):
+        return ops.softmax(self, dim)
+
+    def log_softmax(self, dim=None):
         return ops.log_softmax(self, dim)
 
+    # -- shape ---------------------------------------------------------------------------
     def reshape(self, *shape):
-        return ops.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+        return ops.reshape(self, _sizes(shape))
 
     view = reshape  # PyTorch's name for a reshape that shares memory, as the course uses it
 
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.flatten(self, start_dim, end_dim)
+
+    def unsqueeze(self, dim):
+        return ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return ops.squeeze(self, dim)
+
+    def permute(self, *dims):
+        return ops.permute(self, _sizes(dims))
+
     def transpose(self, dim0=-2, dim1=-1):
         return ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        """The transpose of a matrix (of a tensor of at most 2 axes, as PyTorch)."""
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+                             f"use transpose(dim0, dim1) or permute")
+        return self.T
 
     @property
     def T(self):
         return ops.permute(self, tuple(reversed(range(self.ndim))))
 
-    def argmax(self, axis=None):
-        """Index of the largest entry (not differentiable: a new tensor without graph)."""
-        return type(self)._wrap(self.array.argmax(axis=axis))
+    def clone(self):
+        return ops.clone(self)
+
+
+def _sizes(args):
+    """``f(2, 3)`` or ``f((2, 3))`` (or a list): PyTorch takes both spellings."""
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
 
 
 from . import ops  # noqa: E402  (the ops need Tensor, Tensor's operators need the ops)

@@ -126,7 +126,7 @@ def test_relu_gradient_is_zero_at_the_kink():
 
 def test_sigmoid_does_not_overflow():
     x = Tensor(np.array([-1000.0, 0.0, 1000.0], dtype=np.float32))
-    with np.errstate(all="raise"):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):   # e^-1000 may underflow to 0
         np.testing.assert_allclose(ops.sigmoid(x).numpy(), [0.0, 0.5, 1.0])
 
 
@@ -223,27 +223,61 @@ def top_two_apart(a, axis):
     return bool(np.all(top[..., -1] - top[..., -2] > 1e-3))
 
 
+@pytest.mark.parametrize("name", ["amax", "amin"])
 @examples
 @given(shape_axis=shape_and_axis(), keepdims=st.booleans(), seed=seeds)
-def test_max(device_backend, shape_axis, keepdims, seed):
+def test_amax_amin(device_backend, name, shape_axis, keepdims, seed):
     shape, axis = shape_axis
     a = uniform(seed, shape)
-    assume(top_two_apart(a, axis))
-    check(lambda t: ops.max(t, axis, keepdims), [leaf(a)], np.max(a, axis=axis, keepdims=keepdims))
+    assume(top_two_apart(a if name == "amax" else -a, axis))
+    reference = np.max if name == "amax" else np.min
+    check(lambda t: getattr(ops, name)(t, axis, keepdims), [leaf(a)], reference(a, axis=axis, keepdims=keepdims))
 
 
-def test_max_with_ties_sends_the_gradient_to_the_first():
+@pytest.mark.parametrize("name", ["max", "min"])
+@examples
+@given(shape_axis=shape_and_axis(min_dims=1), keepdims=st.booleans(), seed=seeds)
+def test_max_min_with_a_dim_give_values_and_indices(device_backend, name, shape_axis, keepdims, seed):
+    shape, axis = shape_axis
+    axis = 0 if axis is None else axis
+    a = uniform(seed, shape)
+    assume(top_two_apart(a if name == "max" else -a, axis))
+    values, indices = getattr(ops, name)(leaf(a), axis, keepdims)
+    np.testing.assert_array_equal(values.numpy(), getattr(np, name)(a, axis=axis, keepdims=keepdims))
+    expected = getattr(np, "arg" + name)(a, axis=axis)
+    np.testing.assert_array_equal(indices.numpy(), np.expand_dims(expected, axis) if keepdims else expected)
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    check(lambda t: getattr(ops, name)(t, dim=axis, keepdim=keepdims).values, [leaf(a)],
+          getattr(np, name)(a, axis=axis, keepdims=keepdims))
+
+
+def test_max_with_a_dim_sends_the_gradient_to_the_returned_index():
     x = leaf(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]))
-    ops.max(x, axis=1).sum().backward()
+    values, indices = x.max(dim=1)
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    values.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    y = leaf(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]))
+    y.min(1).values.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_max_without_a_dim_shares_the_gradient_among_ties():
+    """PyTorch's rule for max() and amax: each of the k tied maxima receives g / k."""
     y = leaf(np.array([3.0, 1.0, 3.0]))
     ops.max(y).backward()
-    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [0.5, 0.0, 0.5])
+    z = leaf(np.array([[2.0, 2.0, 2.0], [0.0, 5.0, 1.0]]))
+    (ops.amax(z, dim=1) * Tensor(np.array([3.0, 1.0]))).sum().backward()
+    np.testing.assert_array_equal(z.grad.numpy(), [[1.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    w = leaf(np.array([-1.0, -4.0, -4.0, 0.0]))
+    w.min().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 0.5, 0.5, 0.0])
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "max", "prod"])
-def test_reduction_axis_error(name):
-    with pytest.raises(ValueError, match=rf"{name}: axis 2 is out of range for a tensor of shape \(2, 3\)"):
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "prod", "amax", "var", "argmax"])
+def test_reduction_dim_error(name):
+    with pytest.raises(ValueError, match=rf"{name}: dim 2 is out of range for a tensor of shape \(2, 3\)"):
         getattr(ops, name)(leaf(np.ones((2, 3))), 2)
 
 
@@ -261,17 +295,19 @@ def test_sum_mean_over_a_tuple_of_axes(device_backend, name, shape_axes, keepdim
     check_reduction(name, *shape_axes, keepdims, seed)
 
 
-def test_reduction_axis_type_errors():
+def test_reduction_dim_type_errors():
     x = leaf(np.ones((2, 3)))
-    for name in ("max", "prod"):
-        with pytest.raises(TypeError, match=rf"^{name}: axis must be an int or None, got \(0, 1\)"):
+    for name in ("max", "prod", "argmax"):
+        with pytest.raises(TypeError, match=rf"^{name}: dim must be an int or None, got \(0, 1\)"):
             getattr(ops, name)(x, (0, 1))
-    with pytest.raises(TypeError, match=r"^sum: axis must be an int, a tuple of ints or None, got \[0, 1\]"):
-        x.sum(axis=[0, 1])
-    with pytest.raises(ValueError, match=r"^mean: axis \(1, -1\) names one axis twice"):
+    with pytest.raises(TypeError, match=r"^sum: dim must be an int, a tuple of ints or None, got 1.0"):
+        x.sum(dim=1.0)
+    with pytest.raises(ValueError, match=r"^mean: dim \(1, -1\) names one axis twice"):
         x.mean(axis=(1, -1))
-    with pytest.raises(ValueError, match=r"^sum: axis 2 is out of range for a tensor of shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"^sum: dim 2 is out of range for a tensor of shape \(2, 3\)"):
         x.sum(axis=(0, 2))
+    with pytest.raises(TypeError, match=r"^sum: got both dim=0 and axis=1; they are one argument"):
+        x.sum(dim=0, axis=1)
 
 
 # -- shape ops ------------------------------------------------------------------------------

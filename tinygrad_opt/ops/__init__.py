@@ -1,23 +1,31 @@
 """Every differentiable op of the engine: each one a forward and its backward, side by side.
 
-=================  =============================================
+=================  ======================================================================
 arithmetic         add, sub, mul, div, neg, pow
-unary              exp, log, relu, tanh, sigmoid
+unary              exp, log, sqrt, abs, relu, tanh, sigmoid
+select             where, maximum, minimum, clamp
 matmul             matmul (``@``), linear (x W^T + b)
-reduce             sum, mean, max, prod
-shape              reshape, transpose, permute, getitem (indexing)
-softmax            log_softmax
+reduce             sum, mean, prod, var, std, amax, amin, max, min (values and indices),
+                   argmax, argmin, any, all (not differentiable)
+shape              reshape, flatten, unsqueeze, squeeze, transpose, permute, clone, getitem
+join               cat, stack
+softmax            softmax, log_softmax
 loss               nll_loss, mse_loss
-=================  =============================================
+=================  ======================================================================
 """
 from .arithmetic import add, div, mul, neg, pow, sub
+from .join import cat, stack
 from .loss import mse_loss, nll_loss
 from .matmul import linear, matmul
-from .reduce import max, mean, prod, sum
-from .shape import getitem, permute, reshape, transpose
-from .softmax import log_softmax
-from .unary import exp, log, relu, sigmoid, tanh
+from .reduce import ValuesIndices, all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from .select import clamp, maximum, minimum, where
+from .shape import clone, flatten, getitem, permute, reshape, squeeze, transpose, unsqueeze
+from .softmax import log_softmax, softmax
+from .unary import abs, exp, log, relu, sigmoid, sqrt, tanh
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "relu", "tanh", "sigmoid",
-           "matmul", "linear", "sum", "mean", "max", "prod", "reshape", "transpose", "permute",
-           "getitem", "log_softmax", "nll_loss", "mse_loss"]
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
+           "where", "maximum", "minimum", "clamp", "matmul", "linear",
+           "sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "any", "all",
+           "ValuesIndices",
+           "reshape", "flatten", "unsqueeze", "squeeze", "transpose", "permute", "clone", "getitem",
+           "cat", "stack", "softmax", "log_softmax", "nll_loss", "mse_loss"]

@@ -1,4 +1,4 @@
-"""Elementwise functions: exp, log, relu, tanh, sigmoid.
+"""Elementwise functions: exp, log, sqrt, abs, relu, tanh, sigmoid.
 
 Each derivative is written in terms of the output where that is cheaper: the forward
 result is kept by the closure anyway.
@@ -18,9 +18,30 @@ def exp(a):
 
 def log(a):
     """out = ln a.    dout/da = 1/a."""
+    out = get_array_module(a.array).log(a.array)
+
     def backward(g):
         return (g / a.array,)
-    return make_result(get_array_module(a.array).log(a.array), (a,), backward, "log")
+    return make_result(out, (a,), backward, "log")
+
+
+def sqrt(a):
+    """out = sqrt(a).    dout/da = 1 / (2 sqrt(a)) = 1 / (2 out)  (inf at a = 0, as PyTorch)."""
+    out = get_array_module(a.array).sqrt(a.array)
+
+    def backward(g):
+        return (g / (2 * out),)
+    return make_result(out, (a,), backward, "sqrt")
+
+
+def abs(a):
+    """out = |a|.    dout/da = sign(a): 1 for a > 0, -1 for a < 0, and 0 at a = 0 (as PyTorch)."""
+    xp = get_array_module(a.array)
+    out = xp.abs(a.array)
+
+    def backward(g):
+        return (g * xp.sign(a.array),)
+    return make_result(out, (a,), backward, "abs")
 
 
 def relu(a):
@@ -44,11 +65,20 @@ def tanh(a):
 def sigmoid(a):
     """out = 1 / (1 + e^-a).    dout/da = out (1 - out).
 
-    Computed as (1 + tanh(a/2)) / 2, the same function, which never overflows: e^-a does
-    for a < -88 in float32.
+    Stable in both tails. With e = e^-|a| (never above 1, so never overflowing):
+
+        out = 1 / (1 + e)    for a >= 0          out = e / (1 + e)    for a < 0
+
+    the second form keeps the tiny values of the left tail to full relative precision
+    (sigmoid(-40) = 4.2e-18, so log(sigmoid(-40)) = -40), where 1 - (something near 1)
+    would cancel. For the same reason the derivative is taken as
+    out (1 - out) = e / (1 + e)^2, which is exact in both tails.
     """
-    out = (1 + get_array_module(a.array).tanh(a.array * 0.5)) * 0.5
+    xp = get_array_module(a.array)
+    e = xp.exp(-xp.abs(a.array))
+    one_plus_e = 1 + e
+    out = xp.where(a.array >= 0, 1, e) / one_plus_e
 
     def backward(g):
-        return (g * out * (1 - out),)
+        return (g * (e / (one_plus_e * one_plus_e)),)
     return make_result(out, (a,), backward, "sigmoid")
