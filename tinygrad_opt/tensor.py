@@ -260,37 +260,10 @@ class Tensor(TensorMethods, InPlace, Conversions):
         """
         self._version_counter[0] += 1
 
-    # -- comparisons: elementwise, as in PyTorch; hashing stays by identity ---------------
-    def __eq__(self, other):
-        return compare.eq(self, other)
-
-    def __ne__(self, other):
-        return compare.ne(self, other)
-
-    def __lt__(self, other):
-        return compare.lt(self, other)
-
-    def __le__(self, other):
-        return compare.le(self, other)
-
-    def __gt__(self, other):
-        return compare.gt(self, other)
-
-    def __ge__(self, other):
-        return compare.ge(self, other)
-
-    # ``==`` is elementwise, so a tensor is a dict key, a set member, an Optimizer.state key and
-    # ``x in list`` only by identity (PyTorch's rule too). Never search a list of tensors with
-    # ``in`` or ``.index()``: those call ``==``. Compare with ``is`` instead.
+    # ``==`` is elementwise (TensorMethods.__eq__), so a tensor is a dict key, a set member, an
+    # Optimizer.state key and ``x in list`` only by identity (PyTorch's rule too). Never search a
+    # list of tensors with ``in`` or ``.index()``: those call ``==``. Compare with ``is`` instead.
     __hash__ = object.__hash__
-
-    def any(self, dim=None, keepdim=False):
-        """True where any element (along ``dim``) is nonzero: a bool tensor."""
-        return compare.any(self, dim, keepdim)
-
-    def all(self, dim=None, keepdim=False):
-        """True where every element (along ``dim``) is nonzero: a bool tensor."""
-        return compare.all(self, dim, keepdim)
 
 
 def _seed(root, gradient):
@@ -467,4 +440,3 @@ def make_result(data, parents, backward, op):
     return out
 
 
-from .ops import compare  # noqa: E402  (the comparisons are ops, and the ops need Tensor)

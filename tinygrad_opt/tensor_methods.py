@@ -47,6 +47,25 @@ class TensorMethods:
     def __rmatmul__(self, other):
         return ops.matmul(other, self)
 
+    # -- comparisons: elementwise bool tensors, as in PyTorch (Tensor keeps hashing by identity)
+    def __eq__(self, other):
+        return ops.eq(self, other)
+
+    def __ne__(self, other):
+        return ops.ne(self, other)
+
+    def __lt__(self, other):
+        return ops.lt(self, other)
+
+    def __le__(self, other):
+        return ops.le(self, other)
+
+    def __gt__(self, other):
+        return ops.gt(self, other)
+
+    def __ge__(self, other):
+        return ops.ge(self, other)
+
     def __getitem__(self, index):
         return ops.getitem(self, index)
 

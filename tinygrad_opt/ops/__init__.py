@@ -3,6 +3,7 @@
 =================  ======================================================================
 arithmetic         add, sub, mul, div, neg, pow
 unary              exp, log, sqrt, abs, relu, tanh, sigmoid
+compare            eq, ne, lt, le, gt, ge (bool tensors, not differentiable)
 select             where, maximum, minimum, clamp
 matmul             matmul (``@``), linear (x W^T + b)
 reduce             sum, mean, prod, var, std, amax, amin, max, min (values and indices),
@@ -10,12 +11,13 @@ reduce             sum, mean, prod, var, std, amax, amin, max, min (values and i
 shape              reshape, flatten, unsqueeze, squeeze, transpose, permute, clone, getitem
 join               cat, stack
 softmax            softmax, log_softmax
-loss               nll_loss, mse_loss
+loss               nll_loss, cross_entropy (log_softmax fused with nll), mse_loss
 =================  ======================================================================
 """
 from .arithmetic import add, div, mul, neg, pow, sub
+from .compare import eq, ge, gt, le, lt, ne
 from .join import cat, stack
-from .loss import mse_loss, nll_loss
+from .loss import cross_entropy, mse_loss, nll_loss
 from .matmul import linear, matmul
 from .reduce import ValuesIndices, all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
 from .select import clamp, maximum, minimum, where
@@ -24,8 +26,9 @@ from .softmax import log_softmax, softmax
 from .unary import abs, exp, log, relu, sigmoid, sqrt, tanh
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
+           "eq", "ne", "lt", "le", "gt", "ge",
            "where", "maximum", "minimum", "clamp", "matmul", "linear",
            "sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "any", "all",
            "ValuesIndices",
            "reshape", "flatten", "unsqueeze", "squeeze", "transpose", "permute", "clone", "getitem",
-           "cat", "stack", "softmax", "log_softmax", "nll_loss", "mse_loss"]
+           "cat", "stack", "softmax", "log_softmax", "nll_loss", "cross_entropy", "mse_loss"]

@@ -1,4 +1,4 @@
-"""Comparisons ``== != < <= > >=`` and the logical reductions ``any`` and ``all``.
+"""Comparisons ``== != < <= > >=`` (the logical reductions ``any`` and ``all`` are in reduce).
 
 Elementwise, as in PyTorch: ``(predicted == labels)`` is a bool tensor of the broadcast
 shape, so ``(predicted == labels).sum()`` counts the hits. Their results are piecewise
@@ -50,15 +50,3 @@ def gt(a, b):
 def ge(a, b):
     """out = (a >= b), elementwise."""
     return _compare(a, b, operator.ge, "ge (>=)")
-
-
-def any(a, dim=None, keepdim=False):
-    """True where some element along ``dim`` (all of them for None) is nonzero."""
-    out = a.array.any(axis=dim, keepdims=keepdim)
-    return Tensor._wrap(get_array_module(a.array).asarray(out))
-
-
-def all(a, dim=None, keepdim=False):
-    """True where every element along ``dim`` (all of them for None) is nonzero."""
-    out = a.array.all(axis=dim, keepdims=keepdim)
-    return Tensor._wrap(get_array_module(a.array).asarray(out))

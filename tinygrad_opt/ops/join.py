@@ -4,7 +4,8 @@ The backward cuts the gradient into the pieces each input supplied: a join's gra
 the split of g.
 """
 from ..backend import get_array_module
-from ..tensor import Tensor, make_result, same_device
+from ..operands import same_device
+from ..tensor import Tensor, make_result
 
 
 def _check(op, tensors):

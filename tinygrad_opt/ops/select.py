@@ -5,7 +5,8 @@ with a = b, ``clamp`` at a bound) the rule is PyTorch's, stated in each docstrin
 Operands broadcast; the engine sums each gradient back to its input's shape.
 """
 from ..backend import get_array_module
-from ..tensor import Tensor, as_tensor, make_result, same_device
+from ..operands import as_tensor, same_device
+from ..tensor import Tensor, make_result
 
 
 def _pair(op, a, b):
