@@ -23,7 +23,7 @@ History.__doc__ = """One run's records: ``losses: (n_epochs,)``, ``weights: (n_e
 
 
 def _as_tensors(model, x, y):
-    dtype = model.parameters()[0].dtype
+    dtype = next(model.parameters()).dtype
     return Tensor(x, dtype=dtype), Tensor(y, dtype=dtype)
 
 
@@ -38,7 +38,7 @@ def _is_finite(arrays):
 def train(model, x, y, lr, n_epochs):
     """Gradient descent with autodiff and ``optim.SGD``; x, y: (n,) host arrays. Returns a History."""
     x, y = _as_tensors(model, x, y)
-    params = model.parameters()
+    params = list(model.parameters())
     optimizer = SGD(params, lr=lr)
     losses = numpy.full(n_epochs, numpy.nan)
     weights = numpy.full((n_epochs, sum(p.numel() for p in params)), numpy.nan)
@@ -58,7 +58,7 @@ def train(model, x, y, lr, n_epochs):
 def train_analytic(model, x, y, lr, n_epochs):
     """The course's loop: the same steps with the hand-derived ``model.dloss_dw``. Returns a History."""
     x, y = _as_tensors(model, x, y)
-    params = model.parameters()
+    params = list(model.parameters())
     losses = numpy.full(n_epochs, numpy.nan)
     weights = numpy.full((n_epochs, sum(p.numel() for p in params)), numpy.nan)
     with no_grad(), numpy.errstate(over="ignore", invalid="ignore"):

@@ -30,7 +30,7 @@ TIME_BUDGET = 2.5
 def train_for(model, x, y, batch_size, lr, budget, rng):
     """Gradient descent on random minibatches for ``budget`` seconds. Returns rows (seconds, loss)
     and the update whose loss was nan or inf (counted from 1; None if none was), where it stopped."""
-    params = model.parameters()
+    params = list(model.parameters())
     history = []
     start = time.perf_counter()
     while time.perf_counter() - start < budget:

@@ -31,7 +31,7 @@ def train_copies(base, X, y, rng, inits, steps, progress):
     for i in range(inits):
         model = copy.deepcopy(base)
         random_update(model, NOISE_SCALE, rng)
-        params = model.parameters()
+        params = list(model.parameters())
         for t in range(steps):
             loss = loss_fn(model, X, y)
             gradient_update(loss, params, lr=LR)

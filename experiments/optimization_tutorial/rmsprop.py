@@ -35,7 +35,7 @@ def train(base, method, lr, x, y, steps, seed):
     that diverges stops at its first nan or inf loss (the last one returned)."""
     update, settings = METHODS[method]
     model = copy.deepcopy(base)
-    params = model.parameters()
+    params = list(model.parameters())
     buffers = [backend.get_array_module(p.array).zeros_like(p.array) for p in params]
     rng = np.random.default_rng(seed)
     losses = []

@@ -30,7 +30,7 @@ def test_named_parameters_dotted_names_in_definition_order():
     names = [name for name, _ in model.named_parameters()]
     assert names == MLP_NAMES
     assert [name for name, _ in nn.MLP(6, 3, [5, 4]).named_parameters()] == names     # deterministic
-    assert [p for _, p in model.named_parameters()] == model.parameters()
+    assert [p for _, p in model.named_parameters()] == list(model.parameters())
     assert [p.shape for p in model.parameters()] == [(5, 6), (5,), (4, 5), (4,), (3, 4), (3,)]
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in model.parameters())
 
@@ -42,7 +42,7 @@ def test_named_parameters_own_first_then_children_each_once():
     assert [n for n, _ in outer.named_parameters()] == ["0.scale", "0.shift", "0.inner.weight",
                                                         "0.inner.bias", "2.weight", "2.bias"]
     shared = nn.Linear(2, 2)
-    assert len(nn.Sequential(shared, shared).parameters()) == 2
+    assert len(list(nn.Sequential(shared, shared).parameters())) == 2
 
 
 def test_modules_and_children():
@@ -189,7 +189,7 @@ def test_mlp_alternates_linear_and_relu():
     assert widths == [(8, 6), (6, 5), (5, 4), (4, 3)]
     assert len(nn.MLP(8, 3, []).main) == 1
     assert all(m.bias is None for m in nn.MLP(8, 3, [6], use_bias=False).main if isinstance(m, nn.Linear))
-    assert len(nn.MLP(8, 3, [6], use_bias=False).parameters()) == 2
+    assert len(list(nn.MLP(8, 3, [6], use_bias=False).parameters())) == 2
 
 
 def test_mlp_forward_gives_log_probabilities(device_backend):
@@ -258,13 +258,13 @@ def test_loss_modules_equal_functional_forms(device_backend, reduction):
     logits = Tensor(rng.standard_normal((5, 4)).astype(np.float32))
     y = Tensor(np.array([0, 3, 1, 1, 2]))
     logp = F.log_softmax(logits, 1)
-    pairs = [(nn.NLLLoss(reduction)(logp, y), F.nll_loss(logp, y, reduction)),
-             (nn.CrossEntropyLoss(reduction)(logits, y), F.cross_entropy(logits, y, reduction)),
+    pairs = [(nn.NLLLoss(reduction=reduction)(logp, y), F.nll_loss(logp, y, reduction)),
+             (nn.CrossEntropyLoss(reduction=reduction)(logits, y), F.cross_entropy(logits, y, reduction)),
              (F.cross_entropy(logits, y, reduction), F.nll_loss(logp, y, reduction))]
     for module_value, functional_value in pairs:
         np.testing.assert_array_equal(module_value.numpy(), functional_value.numpy())
     a, b = Tensor(rng.standard_normal((3, 2))), Tensor(rng.standard_normal((3, 2)))
-    np.testing.assert_array_equal(nn.MSELoss(reduction)(a, b).numpy(), F.mse_loss(a, b, reduction).numpy())
+    np.testing.assert_array_equal(nn.MSELoss(reduction=reduction)(a, b).numpy(), F.mse_loss(a, b, reduction).numpy())
     # and against the published equations
     lp = logits.numpy().astype(np.float64)
     lp = lp - np.log(np.exp(lp).sum(axis=1, keepdims=True))
@@ -294,12 +294,24 @@ def test_losses_reject_non_tensor_targets(loss, op):
         loss(Tensor(np.zeros((2, 3), dtype=np.float32)), np.array([0, 1]))
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, y, r: nn.CrossEntropyLoss(r)(x, y)],
-                         ids=["cross_entropy", "CrossEntropyLoss"])
-def test_cross_entropy_reduction_error_names_cross_entropy(loss):
-    with pytest.raises(ValueError, match=r"^cross_entropy: reduction must be one of \('mean', 'sum', 'none'\), "
+@pytest.mark.parametrize("loss, name", [
+    (F.cross_entropy, "cross_entropy"), (lambda x, y, r: nn.CrossEntropyLoss(reduction=r)(x, y), "CrossEntropyLoss"),
+    (lambda x, y, r: nn.NLLLoss(reduction=r)(x, y), "NLLLoss"), (lambda x, y, r: nn.MSELoss(reduction=r), "MSELoss")],
+    ids=["cross_entropy", "CrossEntropyLoss", "NLLLoss", "MSELoss"])
+def test_reduction_error_names_the_loss(loss, name):
+    """A loss module checks ``reduction`` when it is made, naming itself."""
+    with pytest.raises(ValueError, match=rf"^{name}: reduction must be one of \('mean', 'sum', 'none'\), "
                                          r"got 'avg'"):
         loss(Tensor(np.zeros((2, 3), dtype=np.float32)), Tensor([0, 1]), "avg")
+
+
+@pytest.mark.parametrize("loss", [nn.NLLLoss, nn.CrossEntropyLoss, nn.MSELoss])
+def test_loss_module_reduction_is_a_keyword(loss):
+    """PyTorch's first positional argument is a per-class weight: refused, not taken for reduction."""
+    with pytest.raises(TypeError, match=r"positional argument"):
+        loss("sum")
+    assert loss(reduction="sum").reduction == "sum"
+    assert repr(loss()) == f"{loss.__name__}()"
 
 
 def test_nll_loss_needs_2d_input():

@@ -506,11 +506,11 @@ def test_mlp_with_nll_loss_gradcheck(device_backend):
     y = Tensor(np.array([0, 2, 1, 2, 0]))
     # gradcheck hands fn fresh copies of the parameters: plug them into the layers
     slots = [(layer, name) for layer in model.main if isinstance(layer, nn.Linear) for name in ("weight", "bias")]
-    assert len(slots) == len(model.parameters()) == 6
+    assert len(slots) == len(list(model.parameters())) == 6
 
     def loss_fn(*params):
         for (layer, name), p in zip(slots, params):
-            setattr(layer, name, p)
+            vars(layer)[name] = p       # a Module refuses a plain Tensor for a Parameter, as PyTorch
         return nn.functional.nll_loss(model(x), y)
     params = [getattr(layer, name) for layer, name in slots]
     assert all(p.dtype == np.float64 for p in params)

@@ -32,7 +32,8 @@ def make_run(seed=0):
     """A small model, Adam over two param groups (with betas, a tuple), and a StepLR."""
     tinygrad_opt.manual_seed(seed)
     model = nn.MLP(6, 3, [8])
-    body, head = model.parameters()[:2], model.parameters()[2:]
+    params = list(model.parameters())
+    body, head = params[:2], params[2:]
     opt = optim.Adam([{"params": body}, {"params": head, "lr": 3e-2}], lr=1e-2, betas=(0.8, 0.99))
     return model, opt, StepLR(opt, step_size=3, gamma=0.5)
 

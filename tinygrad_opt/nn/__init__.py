@@ -1,9 +1,21 @@
-"""Layers and models: ``Module``, ``Linear``, ``ReLU``, the course's ``MLP``, losses."""
+"""Layers and models: ``Module``, ``Linear``, activations, containers, the course's ``MLP``, losses.
+
+    module.py       Module (parameters, train/eval, state_dict, printing) and Parameter
+    layers.py       Linear, Flatten
+    activation.py   ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
+    container.py    Sequential, ModuleList
+    loss.py         NLLLoss, CrossEntropyLoss, MSELoss
+    mlp.py          the course's MLP
+    functional.py   the same as functions (``import tinygrad_opt.nn.functional as F``)
+"""
 from . import functional, init
-from .layers import Flatten, Linear, LogSoftmax, ReLU, Sequential
+from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleList, Sequential
+from .layers import Flatten, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .mlp import MLP
-from .module import Module, Parameter
+from .module import IncompatibleKeys, Module, Parameter
 
-__all__ = ["Module", "Parameter", "Linear", "ReLU", "LogSoftmax", "Flatten", "Sequential", "MLP",
-           "NLLLoss", "CrossEntropyLoss", "MSELoss", "functional", "init"]
+__all__ = ["Module", "Parameter", "IncompatibleKeys", "Linear", "Flatten", "ReLU", "Sigmoid", "Tanh",
+           "Softmax", "LogSoftmax", "Sequential", "ModuleList", "MLP", "NLLLoss", "CrossEntropyLoss",
+           "MSELoss", "functional", "init"]

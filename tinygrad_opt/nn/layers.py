@@ -1,11 +1,14 @@
-"""The layers the course uses: Linear, ReLU, LogSoftmax, Flatten, Sequential."""
+"""The layers that hold or reshape data: Linear (x W^T + b) and Flatten."""
+import math
+
 from .. import ops
+from ..tensor import Tensor
 from .init import pytorch_linear_bound, uniform
 from .module import Module, Parameter
 
 
 class Linear(Module):
-    """y = x W^T + b,  x: (B, in_features), W: (out_features, in_features), b: (out_features,).
+    """y = x W^T + b,  x: (..., in_features), W: (out_features, in_features), b: (out_features,).
 
     Initialised as in PyTorch: W and b uniform in [-1/sqrt(in), 1/sqrt(in)].
     """
@@ -21,62 +24,44 @@ class Linear(Module):
         self.bias = Parameter(uniform((out_features,), -k, k)) if bias else None
 
     def forward(self, x):
+        if not isinstance(x, Tensor) or x.shape[-1:] != (self.in_features,):
+            self._refuse(x)
         return ops.linear(x, self.weight, self.bias)
+
+    def _refuse(self, x):
+        """The error for an input this layer cannot take, with what to write instead."""
+        if not isinstance(x, Tensor):
+            kind = f"{type(x).__module__}.{type(x).__name__}".replace("builtins.", "")
+            raise TypeError(f"{self!r}: expected a Tensor, got a {kind}; wrap it first: Tensor(x)")
+        hint = ""
+        if x.ndim > 2 and math.prod(x.shape[1:]) == self.in_features:
+            hint = "; flatten it first: x.view(x.size(0), -1)"
+        raise ValueError(f"{self!r}: expected input (..., {self.in_features}), got {x.shape}{hint}")
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class ReLU(Module):
-    """y = max(x, 0), elementwise."""
-
-    def forward(self, x):
-        return ops.relu(x)
-
-
-class LogSoftmax(Module):
-    """y = x - log sum exp(x) along ``dim``: log-probabilities."""
-
-    def __init__(self, dim=1):
-        self.dim = dim
-
-    def forward(self, x):
-        return ops.log_softmax(x, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
 class Flatten(Module):
-    """(B, d1, d2, ...) -> (B, d1*d2*...): images to vectors."""
+    """Merge the axes ``start_dim`` to ``end_dim`` into one: (B, 1, 28, 28) -> (B, 784) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        self.start_dim = start_dim
+        self.end_dim = end_dim
 
     def forward(self, x):
-        return ops.reshape(x, (x.shape[0], -1))
+        shape = x.shape
+        n = max(len(shape), 1)                   # a 0-d tensor flattens to (1,), as in PyTorch
+        for name, d in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -n <= d < n:
+                raise IndexError(f"Flatten: {name}={d} is out of range for input of shape {shape} "
+                                 f"(expected a dim in [{-n}, {n - 1}])")
+        start, end = self.start_dim % n, self.end_dim % n
+        if start > end:
+            raise ValueError(f"Flatten: start_dim={self.start_dim} comes after end_dim={self.end_dim} "
+                             f"for input of shape {shape}")
+        merged = math.prod(shape[start:end + 1])
+        return ops.reshape(x, shape[:start] + (merged,) + shape[end + 1:])
 
     def extra_repr(self):
-        return "start_dim=1, end_dim=-1"
-
-
-class Sequential(Module):
-    """Modules applied one after the other; ``seq[i]`` is the i-th, named "i" in parameters."""
-
-    def __init__(self, *modules):
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(m).__name__}, not a Module")
-            setattr(self, str(i), m)
-
-    def __getitem__(self, i):
-        layers = list(self.children())
-        return layers[i]
-
-    def __len__(self):
-        return sum(1 for _ in self.children())
-
-    def __iter__(self):
-        return self.children()
-
-    def forward(self, x):
-        for m in self.children():
-            x = m(x)
-        return x
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

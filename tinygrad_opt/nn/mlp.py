@@ -1,6 +1,8 @@
 """The course's multi-layer perceptron (``MLP(in_dim, out_dim, hidden_dims, use_bias)``)."""
 from .. import ops
-from .layers import Linear, ReLU, Sequential
+from .activation import ReLU
+from .container import Sequential
+from .layers import Linear
 from .module import Module
 
 

@@ -4,7 +4,14 @@ A module's parameters are found by walking its attributes in the order they were
 ``__init__`` (Python dicts keep insertion order), descending into sub-modules. So
 ``named_parameters()`` gives PyTorch's dotted names (``main.0.weight``) in definition
 order, the same order on every run, which optimizers and checkpoints rely on.
+
+As in PyTorch, ``parameters()``, ``named_parameters()``, ``modules()`` and ``children()``
+are generators: walk them once, or write ``list(model.parameters())`` to index them or
+take their ``len``.
 """
+from collections import namedtuple
+from collections.abc import Mapping
+
 import numpy
 
 from .. import backend
@@ -21,6 +28,18 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns, as in PyTorch: the model's names the state_dict lacks,
+    and the state_dict's names the model lacks."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
 
 def _as_array(module, name, value):
@@ -43,6 +62,11 @@ def _as_array(module, name, value):
     return host
 
 
+def _indent(text):
+    """Indent every line of ``text`` but the first by two spaces (a child's repr inside its parent)."""
+    return text.replace("\n", "\n  ")
+
+
 class Module:
     """Base class of layers and models: subclass it, set parameters and sub-modules as
     attributes in ``__init__``, and write ``forward``.
@@ -56,53 +80,127 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
-    # -- walking the tree ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        # As PyTorch: a parameter is replaced by a Parameter or None only. A plain Tensor there
+        # would silently drop out of parameters(), so the optimizer would never train it.
+        if isinstance(self.__dict__.get(name), Parameter) and value is not None \
+                and not isinstance(value, Parameter):
+            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as parameter "
+                            f"'{name}' (Parameter or None expected); to change its values write "
+                            f"self.{name}.data = ..., or make a new one: nn.Parameter(...)")
+        object.__setattr__(self, name, value)
+
+    # -- registering, by name --------------------------------------------------------------
+    def _check_name(self, method, name, kind):
+        """``name`` must be a new attribute name, or one that already holds a ``kind`` (or None)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}.{method}: name must be a str, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{type(self).__name__}.{method}: name must be non-empty and contain no '.', "
+                           f"got {name!r}")
+        old = self.__dict__.get(name)
+        if hasattr(type(self), name) or not (old is None or isinstance(old, kind)):
+            raise KeyError(f"{type(self).__name__}.{method}: attribute '{name}' already exists")
+
+    def register_parameter(self, name, param):
+        """``self.<name> = param``, for a name made at run time; ``param``: a Parameter or None."""
+        self._check_name("register_parameter", name, Parameter)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: '{name}' must be a Parameter or None, "
+                            f"got {type(param).__name__}; wrap it: nn.Parameter(tensor)")
+        setattr(self, name, param)
+
+    def add_module(self, name, module):
+        """``self.<name> = module``, for a name made at run time; ``module``: a Module or None."""
+        self._check_name("add_module", name, Module)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: '{name}' must be a Module or None, "
+                            f"got {type(module).__name__}")
+        setattr(self, name, module)
+
+    # -- walking the tree (generators, as in PyTorch) ---------------------------------------
+    def _submodules(self):
+        """(attribute name, module) for each attribute holding a module, repeats included."""
+        return [(name, value) for name, value in vars(self).items() if isinstance(value, Module)]
+
     def named_children(self):
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
+        """(name, module) for each direct sub-module, each once."""
+        seen = set()
+        for name, module in self._submodules():
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
 
     def children(self):
-        return (m for _, m in self.named_children())
+        for _, module in self.named_children():
+            yield module
 
-    def modules(self):
-        yield self
-        for child in self.children():
-            yield from child.modules()
-
-    def named_parameters(self, prefix=""):
-        """(dotted name, Parameter) pairs, in definition order, each parameter once."""
+    def named_modules(self, prefix=""):
+        """(dotted name, module) for this module (named ``prefix``, "" by default) and every
+        sub-module, depth first in definition order, each module once."""
         seen = set()
         stack = [(prefix, self)]
         while stack:
-            pre, module = stack.pop()
-            children = []
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            below = [(f"{name}.{child_name}" if name else child_name, child)
+                     for child_name, child in module.named_children()]
+            stack.extend(reversed(below))       # popped in definition order
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, Parameter) pairs: each module's own first, then its sub-modules',
+        in definition order, each parameter once (a shared one under its first name)."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
             for name, value in vars(module).items():
                 if isinstance(value, Parameter) and id(value) not in seen:
                     seen.add(id(value))
-                    yield pre + name, value
-                elif isinstance(value, Module):
-                    children.append((pre + name + ".", value))
-            stack.extend(reversed(children))
+                    yield (f"{module_name}.{name}" if module_name else name), value
 
-    def parameters(self):
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
 
     # -- training helpers ----------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
+        """Clear the gradients: ``.grad = None`` (PyTorch 2's default), or zero them in place."""
         for p in self.parameters():
-            if set_to_none or p.grad is None:
+            if set_to_none:
                 p.grad = None
-            else:
-                p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
+            elif p.grad is not None:
+                p.grad.zero_()
 
     def train(self, mode=True):
+        """Set ``training`` on this module and every sub-module; returns the module."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
         for m in self.modules():
             m.training = mode
         return self
 
     def eval(self):
         return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradients of every parameter on or off (e.g. to freeze a layer); returns the module."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def apply(self, fn):
+        """Call ``fn(m)`` on every sub-module, then on this one (e.g. to re-initialise weights)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def to(self, device):
         """Move every parameter (and its gradient) to ``device`` ("cpu" or "gpu"), in place."""
@@ -124,12 +222,18 @@ class Module:
         return {name: p.array.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays into the parameters, checking names and shapes first.
+        """Copy arrays into the parameters, checking names and shapes first; returns
+        ``IncompatibleKeys(missing_keys, unexpected_keys)``, as PyTorch.
 
         Arrays may come from any backend, and Tensors and nested lists of numbers (a
         state_dict read from JSON) work too; each is moved to its parameter's backend and
-        dtype. With ``strict`` (default) missing and unexpected names are errors.
+        dtype. With ``strict`` (default) missing and unexpected names are errors; without it
+        the names that match are loaded and the others reported. Nothing is loaded when
+        anything is refused.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of name -> array "
+                            f"(what state_dict() returns), got {type(state_dict).__name__}")
         params = dict(self.named_parameters())
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
@@ -149,16 +253,18 @@ class Module:
             p = params[name]
             host = backend.to_numpy(value)
             p.array = backend.backend_of(p.array).from_host(host.astype(p.dtype, copy=True))
+        return IncompatibleKeys(missing, unexpected)
 
     # -- printing, in PyTorch's format -------------------------------------------------------
     def extra_repr(self):
+        """The settings shown between the parentheses, e.g. ``in_features=784, out_features=10``."""
         return ""
 
     def __repr__(self):
-        lines = []
-        for name, child in self.named_children():
-            text = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {text}")
-        if not lines:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+        """``Name(extra)`` for a leaf; otherwise the extra lines, then ``(name): child`` per line."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): {_indent(repr(child))}" for name, child in self._submodules()]
+        if not child_lines and len(extra_lines) <= 1:
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"

@@ -22,7 +22,7 @@ def check_labels(op, logp, target):
     y = target.array
     if y.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold integer class labels, got dtype {y.dtype} "
-                        f"(convert with .astype(int64); one-hot targets are not accepted)")
+                        f"(convert with target.long(); one-hot targets are not accepted)")
     if y.shape != (logp.shape[0],):
         raise ValueError(f"{op}: target must have shape (B,) = ({logp.shape[0]},) to match input {logp.shape}, "
                          f"got {y.shape}")
