@@ -1,4 +1,4 @@
-"""``Optimizer``: the base class of every optimizer, PyTorch's design.
+"""``Optimizer``: the base class of every optimizer, PyTorch's design, DeZero's shape.
 
 An optimizer holds
 
@@ -9,25 +9,39 @@ An optimizer holds
 * ``state`` -- a dict Tensor -> that parameter's state: its step count ``"step"`` and the
   algorithm's running averages (arrays shaped like the parameter, on its backend).
 
-and its ``step()`` reads each parameter's ``.grad`` and changes ``.array`` **in place**:
+``step()`` is written once, here, for every algorithm::
 
-* in place, on the parameter's own backend (NumPy or CuPy): no copy to the host, no new
-  parameter arrays, so a model's references to its parameters stay valid;
-* ``.grad`` is only read, never written (the engine may hand one gradient array to
-  several tensors);
-* a parameter whose ``.grad`` is None (it took no part in the loss) is skipped, and its
-  step count does not advance: the count is kept per parameter.
+    for each group, for each parameter p in it whose p.grad is not None:
+        check that p.grad matches p (shape, dtype, device)
+        t = state["step"] += 1                        (a count per parameter)
+        g = -grad if maximize else grad               the effective gradient g_t ...
+        g = g + weight_decay * p                      ... with the L2 penalty (coupled weight decay)
+        self.update(p, g, state, group)               the algorithm's rule, in place on p
+        p._bump_version()                             a graph that saved p can no longer backward
 
-Array calls write into existing arrays to avoid a temporary per operation per step:
-``xp.multiply(a, b, out)`` -- a ufunc's last positional argument is its output array
-(NumPy's and CuPy's ``out=``). Each parameter gets a reusable work array,
-``self.scratch(p)``, for intermediate results (a second one, ``self.scratch(p, 1)``, where
-an update needs two at once); it holds nothing between steps.
+so an algorithm's file holds only its equations: ``update(p, g, state, group)`` changes the
+parameter's array ``p`` in place, one line per equation, with the array's own operations
+(``xp = get_array_module(p)`` for ``xp.sqrt``: NumPy or CuPy). Running averages are updated
+in place too (``m[...] = beta1 * m + (1 - beta1) * g``), so ``state`` holds the same arrays
+from step to step, as torch.optim's does. ``g`` may be ``p.grad``'s own array: read it, never
+write to it (the engine may hand one gradient array to several tensors).
 
-A buffer that only an option needs (SGD's momentum, RMSprop's centered average, Adam's
-amsgrad maximum) is made by ``init_state`` when the option is on from the start, and by the
-update on first use when the option is switched on mid-run
+The order of maximize and weight decay: the gradient is negated *first*, then ``lambda theta``
+is added (so the decay still pulls theta towards 0), as PyTorch's implementation does.
+PyTorch's documented pseudo-code instead adds ``lambda theta`` to the unnegated gradient and
+flips the sign of the final step: in effect ``g_t = -(grad f + lambda theta)``, a decay that
+pushes theta away from 0. The two differ only when maximize and weight decay are both set.
+AdamW's weight decay is *decoupled* (``theta *= 1 - lr lambda``, nothing in the gradient):
+it sets ``coupled_weight_decay = False`` and applies it in its own rule.
+
+A parameter's state is made by ``init_state`` at its first step. A buffer that only an
+option needs (SGD's momentum, RMSprop's centered average, Adam's amsgrad maximum) is made on
+first use (``zeros_state``) when the option is switched on mid-run
 (``opt.param_groups[0]["momentum"] = 0.9``); such entries are listed in ``optional_state``.
+
+A torch.optim-style subclass may instead override ``step()`` itself
+(``state = self.state[p]; if not state: ...``, ``with no_grad(): p.add_(...)``): ``state``
+is a ``defaultdict(dict)`` as in torch.optim.
 
 ``state_dict()`` / ``load_state_dict()`` save and restore everything a run needs to continue
 exactly: the groups' options and every parameter's state, parameters named by their index
@@ -49,7 +63,7 @@ SCHEDULER_KEYS = {"initial_lr"}
 
 
 class Optimizer:
-    """Base class: subclass it, set ``defaults`` in ``__init__``, write ``init_state`` and ``step``.
+    """Base class: subclass it, pass ``defaults`` from ``__init__``, write ``init_state`` and ``update``.
 
     ``params``: an iterable of Tensors (e.g. ``model.parameters()``) or of dicts, each with
     a ``"params"`` entry and per-group options. ``defaults``: the options of the algorithm.
@@ -59,11 +73,13 @@ class Optimizer:
     # them (the option was switched on later) or keep them (it was switched off).
     optional_state = ()
 
+    # weight_decay as an L2 penalty added to the gradient; AdamW decouples it (its own rule)
+    coupled_weight_decay = True
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)    # as torch.optim: state = self.state[p]; if not state: ...
         self.param_groups = []
-        self._scratch = {}
         if isinstance(params, Tensor):
             raise TypeError(f"{self._name()}: params must be an iterable of Tensors or of dicts, "
                             f"got a single Tensor; wrap it in a list: [tensor]")
@@ -124,8 +140,15 @@ class Optimizer:
         self.param_groups.append(group)
 
     def check_hyperparameters(self, group, owner):
-        """Raise ValueError for an invalid option of ``group`` (each algorithm checks its own)."""
+        """Raise ValueError for an invalid option of ``group``: ``lr``, and the common options
+        ``eps``, ``weight_decay`` and ``betas`` where the group has them. An algorithm with
+        options of its own checks them too (``super().check_hyperparameters(group, owner)``)."""
         check_nonnegative(owner, "learning rate lr", group["lr"])
+        if "betas" in group:
+            check_betas(owner, group["betas"])
+        for name in ("eps", "weight_decay"):
+            if name in group:
+                check_nonnegative(owner, name, group[name])
 
     # -- per-parameter state ---------------------------------------------------------------
     def init_state(self, param, group):
@@ -143,15 +166,6 @@ class Optimizer:
             state = self.state[p] = self.init_state(p.array, group)
         return state
 
-    def scratch(self, p, n=0):
-        """Work array number ``n`` (0, 1) shaped like ``p``, reused every step (holds no state,
-        is not saved). Most updates need one; Adadelta and NAdam need two at once."""
-        buf, data = self._scratch.get((p, n)), p.array
-        # made anew when the parameter's array changed kind (to another device, shape or dtype)
-        if buf is None or type(buf) is not type(data) or buf.shape != data.shape or buf.dtype != data.dtype:
-            buf = self._scratch[(p, n)] = backend.get_array_module(data).empty_like(data)
-        return buf
-
     # -- the training-loop calls -------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``None`` (default), or new zero arrays with ``set_to_none=False``.
@@ -166,7 +180,44 @@ class Optimizer:
                     p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
 
     def step(self, closure=None):
-        raise NotImplementedError(f"{self._name()} must define step()")
+        """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
+        loss = self.evaluate_closure(closure)
+        for g, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                if p.grad is None:                       # it took no part in the loss
+                    continue
+                self.check_grad(p, g, i)
+                state = self.state_for(p, group)
+                state["step"] += 1
+                self.update(p.array, self.gradient(p, group), state, group)
+                p._bump_version()
+        return loss
+
+    def check_grad(self, p, g, i):
+        """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
+        grad, data = p.grad.array, p.array
+        if grad.shape != data.shape or grad.dtype != data.dtype or type(grad) is not type(data):
+            raise ValueError(f"{self._name()}.step: param_groups[{g}]['params'][{i}] has a gradient of shape "
+                             f"{tuple(grad.shape)}, dtype {grad.dtype} on {backend.device_of(grad)}, the "
+                             f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
+                             f"{backend.device_of(data)}; a gradient must match its parameter")
+
+    def gradient(self, p, group):
+        """g_t, the gradient the rule follows: ``-grad`` with maximize, plus ``lambda theta``
+        with (coupled) weight decay. ``p.grad``'s own array when neither is set: read only."""
+        g = p.grad.array
+        if group.get("maximize"):
+            g = -g
+        if group.get("weight_decay") and self.coupled_weight_decay:
+            g = g + group["weight_decay"] * p.array
+        return g
+
+    def update(self, p, g, state, group):
+        """The algorithm's rule: change the parameter's array ``p`` in place, given the
+        effective gradient ``g`` (an array, read only), this parameter's ``state``
+        (``state["step"]`` is t, already counted) and its group's options."""
+        raise NotImplementedError(f"{self._name()} must define update(p, g, state, group) "
+                                  f"(or override step() itself)")
 
     @staticmethod
     def evaluate_closure(closure):
