@@ -59,7 +59,7 @@ from ..tensor import Tensor
 # Options an LR scheduler adds to a parameter group (lr_scheduler.py records each group's
 # starting lr there). A saved optimizer may have them and a fresh one not, or the other way
 # round, depending only on whether a scheduler was made yet: loading ignores the difference.
-SCHEDULER_KEYS = {"initial_lr"}
+SCHEDULER_KEYS = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"}
 
 
 class Optimizer:
