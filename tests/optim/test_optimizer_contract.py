@@ -158,3 +158,22 @@ def test_no_scratch_buffers_or_update_functions_remain():
                    package.nadam):
         assert not [n for n in vars(module) if n.endswith("_update")], module.__name__
     assert not hasattr(Optimizer, "scratch")
+
+
+def test_a_torch_style_optimizer_saves_and_loads_its_own_state():
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = TorchStyleMomentum([p], lr=0.1)
+    p.grad = Tensor(np.array([1.0, -1.0]))
+    opt.step()
+    saved = opt.state_dict()
+    assert set(saved["state"][0]) == {"momentum_buffer"}
+    assert saved["state"][0]["momentum_buffer"].array is not opt.state[p]["momentum_buffer"].array
+    q = Tensor(p.numpy().copy(), requires_grad=True)
+    fresh = TorchStyleMomentum([q], lr=0.1)
+    fresh.load_state_dict(saved)
+    for o, t in ((opt, p), (fresh, q)):
+        t.grad = Tensor(np.array([0.5, 0.5]))
+        o.step()
+    np.testing.assert_array_equal(q.numpy(), p.numpy())
+    with pytest.raises(ValueError, match=r"state 'momentum_buffer' has shape \(2,\), the parameter has shape \(3,\)"):
+        TorchStyleMomentum([Tensor(np.ones(3), requires_grad=True)]).load_state_dict(saved)

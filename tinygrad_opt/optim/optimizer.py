@@ -245,8 +245,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index_of[id(p)]] = {k: (v.copy() if hasattr(v, "shape") else v)
-                                              for k, v in self.state[p].items()}
+                    state[index_of[id(p)]] = {k: _copy(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -292,7 +291,10 @@ class Optimizer:
             p = params[index]
             expected = self.init_state(p.array, group_of[index])
             optional = set(self.optional_state)
-            if not set(expected) - optional <= set(saved) <= set(expected) | optional:
+            # a state the rule reads is checked against init_state; an optimizer that writes
+            # its own step() (torch.optim style) keeps whatever entries it made, as torch.optim does
+            own_step = type(self).step is not Optimizer.step
+            if not own_step and not set(expected) - optional <= set(saved) <= set(expected) | optional:
                 may = f" (any of {sorted(optional)} may be missing or extra)" if optional else ""
                 raise ValueError(f"{name}: parameter {index}: state entries {sorted(saved)} in the "
                                  f"state_dict, {self._name()} expects {sorted(expected)}{may}")
@@ -306,7 +308,10 @@ class Optimizer:
     @staticmethod
     def _load_value(name, index, key, value, p, fresh):
         """A saved entry for parameter ``p``: arrays checked for shape and moved to p's backend;
-        numbers stay numbers (a 0-d array, as a file format may store one, becomes a number)."""
+        numbers stay numbers (a 0-d array, as a file format may store one, becomes a number);
+        a Tensor (a torch.optim-style step() keeps Tensors) stays a Tensor."""
+        if isinstance(value, Tensor):
+            return Tensor._wrap(Optimizer._load_value(name, index, key, value.array, p, p.array))
         if not hasattr(fresh, "shape"):
             return value.item() if hasattr(value, "item") else value
         if tuple(value.shape) != p.shape:
@@ -333,6 +338,13 @@ def zeros_state(state, name, like):
     if name not in state:
         state[name] = backend.get_array_module(like).zeros_like(like)
     return state[name]
+
+
+def _copy(value):
+    """A saved copy of a state entry: arrays and Tensors copied, numbers as they are."""
+    if isinstance(value, Tensor):
+        return Tensor._wrap(value.array.copy())
+    return value.copy() if hasattr(value, "shape") else value
 
 
 def short_repr(value, limit=40):
