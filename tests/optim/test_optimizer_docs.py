@@ -21,7 +21,8 @@ def _namespace():
     """What the page's usage example takes as given: a model, its batches and a loss."""
     rng = np.random.default_rng(0)
     model = nn.MLP(4, 3, [5])
-    batches = [(Tensor(rng.standard_normal((8, 4)).astype(np.float32)), Tensor(rng.integers(0, 3, 8))) for _ in range(3)]
+    batches = [(Tensor(rng.standard_normal((8, 4)).astype(np.float32)), Tensor(rng.integers(0, 3, 8)))
+               for _ in range(3)]
     return {"model": model, "batches": batches, "loss_fn": F.cross_entropy if hasattr(F, "cross_entropy")
             else (lambda z, y: F.nll_loss(F.log_softmax(z), y))}
 

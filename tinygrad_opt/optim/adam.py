@@ -58,7 +58,7 @@ class Adam(Optimizer):
             v = v_max
         m_hat = m / (1 - beta1 ** t)                          # m_hat = m_t / (1 - beta1^t)
         v_hat = v / (1 - beta2 ** t)                          # v_hat = v_t / (1 - beta2^t)
-        p -= lr * m_hat / (xp.sqrt(v_hat) + eps)              # theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat) + eps)
+        p -= lr * m_hat / (xp.sqrt(v_hat) + eps)              # theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat)+eps)
 
 
 class AdamW(Adam):

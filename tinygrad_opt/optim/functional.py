@@ -31,7 +31,7 @@ from ..tensor import Tensor
 def zero_grad(params):
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
-        if not (par.grad is None):
+        if par.grad is not None:
             par.grad.data.zero_()
 
 

@@ -12,7 +12,7 @@ with no hidden state, so it can be plotted, tested and reasoned about on its own
     polynomial_lr(t, base_lr, total_iters=5, power=1)  base_lr (1 - min(t, total_iters) / total_iters)^power
     cosine_annealing_lr(t, base_lr, T_max, eta_min=0)  eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2
     cosine_annealing_warm_restarts_lr(t, base_lr, T_0, T_mult=1, eta_min=0)
-                                                       the same half cosine, restarted every cycle (cycles T_0, T_0 T_mult, ...)
+                                                       the half cosine, restarted: cycles T_0, T_0 T_mult, ...
     cyclic_lr(t, base_lr, max_lr, step_size_up, ...)   triangle waves between base_lr and max_lr
     one_cycle_lr(t, max_lr, total_steps, ...)          warm up to max_lr, then anneal far below the start
 
@@ -373,7 +373,8 @@ class MultiplicativeLR(_Lambdas):
 
     def get_lr(self):
         t = self.last_epoch
-        return [group["lr"] * (f(t) if t > 0 else 1.0) for f, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        groups = self.optimizer.param_groups
+        return [group["lr"] * (f(t) if t > 0 else 1.0) for f, group in zip(self.lr_lambdas, groups)]
 
 
 class CosineAnnealingLR(LRScheduler):

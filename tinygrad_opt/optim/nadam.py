@@ -49,5 +49,5 @@ class NAdam(Optimizer):
         v[...] = beta2 * v + (1 - beta2) * g * g                      # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
         # m_hat = mu_{t+1} m_t / (1 - prod_{i<=t+1} mu_i) + (1 - mu_t) g_t / (1 - prod_{i<=t} mu_i)
         m_hat = mu_next * m / (1 - prod * mu_next) + (1 - mu) * g / (1 - prod)
-        v_hat = v / (1 - beta2 ** t)                                  # v_hat = v_t / (1 - beta2^t)
-        p -= lr * m_hat / (xp.sqrt(v_hat) + eps)                      # theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat) + eps)
+        v_hat = v / (1 - beta2 ** t)                          # v_hat = v_t / (1 - beta2^t)
+        p -= lr * m_hat / (xp.sqrt(v_hat) + eps)              # theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat)+eps)
