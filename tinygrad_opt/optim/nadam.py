@@ -40,13 +40,13 @@ class NAdam(Optimizer):
         xp = get_array_module(p)
         lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
         psi = group["momentum_decay"]
-        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))                    # mu_t
-        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))         # mu_{t+1}
-        state["mu_product"] *= mu                                     # prod_{i<=t} mu_i
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))            # mu_t
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))  # mu_{t+1}
+        state["mu_product"] *= mu                             # prod_{i<=t} mu_i
         prod = state["mu_product"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m[...] = beta1 * m + (1 - beta1) * g                          # m_t = beta1 m_{t-1} + (1 - beta1) g_t
-        v[...] = beta2 * v + (1 - beta2) * g * g                      # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        m[...] = beta1 * m + (1 - beta1) * g                  # m_t = beta1 m_{t-1} + (1 - beta1) g_t
+        v[...] = beta2 * v + (1 - beta2) * g * g              # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
         # m_hat = mu_{t+1} m_t / (1 - prod_{i<=t+1} mu_i) + (1 - mu_t) g_t / (1 - prod_{i<=t} mu_i)
         m_hat = mu_next * m / (1 - prod * mu_next) + (1 - mu) * g / (1 - prod)
         v_hat = v / (1 - beta2 ** t)                          # v_hat = v_t / (1 - beta2^t)
