@@ -152,7 +152,7 @@ def test_common_options_checked_by_the_base_class():
 
 
 def test_no_scratch_buffers_or_update_functions_remain():
-    """The rule is the only formulation: no second, folded one to keep in step with it."""
+    """The rule is the formulation in each file; the fast paths are apart, in fast_paths.py."""
     import tinygrad_opt.optim as package
     for module in (package.sgd, package.adam, package.rmsprop, package.adagrad, package.adadelta, package.adamax,
                    package.nadam):

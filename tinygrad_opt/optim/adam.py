@@ -22,6 +22,7 @@ Variants, and which one this is:
   v_t and bias-corrects the maximum.
 """
 from ..backend import get_array_module
+from . import fast_paths
 from .optimizer import Optimizer, zeros_state
 
 
@@ -59,6 +60,8 @@ class Adam(Optimizer):
         m_hat = m / (1 - beta1 ** t)                          # m_hat = m_t / (1 - beta1^t)
         v_hat = v / (1 - beta2 ** t)                          # v_hat = v_t / (1 - beta2^t)
         p -= lr * m_hat / (xp.sqrt(v_hat) + eps)              # theta_t = theta_{t-1} - gamma m_hat / (sqrt(v_hat)+eps)
+
+    fast_path = (update, fast_paths.adam)                     # the same update in place (fast_paths.py)
 
 
 class AdamW(Adam):

@@ -35,15 +35,18 @@ def zero_grad(params):
             par.grad.data.zero_()
 
 
-def _buffers(name, params, buffers):
+def _buffers_and_backward(name, loss, params, buffers):
     """The per-parameter buffers as Tensors (an array is wrapped, sharing its memory), checked
-    against ``params``; they are updated in place, so the caller's list carries the state."""
+    against ``params`` (they are updated in place, so the caller's list carries the state);
+    then, as the course does first in every update: ``zero_grad(params); loss.backward()``."""
     buffers = [b if isinstance(b, Tensor) else Tensor._wrap(b) for b in buffers]
     if len(buffers) != len(params):
         raise ValueError(f"{name}: got {len(buffers)} buffers for {len(params)} parameters (one per parameter)")
     for i, (par, b) in enumerate(zip(params, buffers)):
         if b.shape != par.shape:
             raise ValueError(f"{name}: buffer {i} has shape {b.shape}, parameter {i} has shape {par.shape}")
+    zero_grad(params)
+    loss.backward()
     return buffers
 
 
@@ -64,9 +67,7 @@ def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
         p <- p + v
     """
     params = list(params)
-    velocities = _buffers("momentum_update", params, grad_vel)
-    zero_grad(params)
-    loss.backward()
+    velocities = _buffers_and_backward("momentum_update", loss, params, grad_vel)
     with no_grad():
         for par, vel in zip(params, velocities):
             vel.copy_(-lr * par.grad + beta * vel)
@@ -80,9 +81,7 @@ def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
         p <- p - lr * g / sqrt(epsilon + s)          (epsilon inside the root, as in the course)
     """
     params = list(params)
-    averages = _buffers("rmsprop_update", params, grad_sq)
-    zero_grad(params)
-    loss.backward()
+    averages = _buffers_and_backward("rmsprop_update", loss, params, grad_sq)
     with no_grad():
         for par, gsq in zip(params, averages):
             gsq.copy_(alpha * gsq + (1 - alpha) * par.grad ** 2)

@@ -39,6 +39,10 @@ option needs (SGD's momentum, RMSprop's centered average, Adam's amsgrad maximum
 first use (``zeros_state``) when the option is switched on mid-run
 (``opt.param_groups[0]["momentum"] = 0.9``); such entries are listed in ``optional_state``.
 
+Where the benchmark showed a rule too slow (SGD with momentum, Adam), ``fast_paths.py`` has
+the same update written in place without temporaries, named as such and tested against the
+rule; ``step()`` uses it only while the class's ``update`` is that rule (``fast_path``).
+
 A torch.optim-style subclass may instead override ``step()`` itself
 (``state = self.state[p]; if not state: ...``, ``with no_grad(): p.add_(...)``): ``state``
 is a ``defaultdict(dict)`` as in torch.optim.
@@ -47,6 +51,7 @@ is a ``defaultdict(dict)`` as in torch.optim.
 exactly: the groups' options and every parameter's state, parameters named by their index
 in the order of ``param_groups`` (the format of ``torch.optim``).
 """
+import functools
 import math
 import numbers
 from collections import defaultdict
@@ -76,10 +81,15 @@ class Optimizer:
     # weight_decay as an L2 penalty added to the gradient; AdamW decouples it (its own rule)
     coupled_weight_decay = True
 
+    # (rule, fast) where fast_paths.py has a faster formulation of a class's rule: step() calls
+    # fast(self, p, g, state, group) while the class's update is still that rule
+    fast_path = None
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)    # as torch.optim: state = self.state[p]; if not state: ...
         self.param_groups = []
+        self.work_arrays = {}             # the fast paths' work arrays (fast_paths.py)
         if isinstance(params, Tensor):
             raise TypeError(f"{self._name()}: params must be an iterable of Tensors or of dicts, "
                             f"got a single Tensor; wrap it in a list: [tensor]")
@@ -182,6 +192,9 @@ class Optimizer:
     def step(self, closure=None):
         """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
         loss = self.evaluate_closure(closure)
+        update = self.update
+        if self.fast_path is not None and type(self).update is self.fast_path[0]:
+            update = functools.partial(self.fast_path[1], self)
         for g, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 if p.grad is None:                       # it took no part in the loss
@@ -189,7 +202,7 @@ class Optimizer:
                 self.check_grad(p, g, i)
                 state = self.state_for(p, group)
                 state["step"] += 1
-                self.update(p.array, self.gradient(p, group), state, group)
+                update(p.array, self.gradient(p, group), state, group)
                 p._bump_version()
         return loss
 

@@ -21,6 +21,7 @@ whole accumulated history at once (a drop of lr by 10x shrinks the very next ste
 Sutskever's keeps the old steps at their old scale and lets them fade out at rate ``mu``.
 """
 from ..backend import get_array_module
+from . import fast_paths
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -59,3 +60,5 @@ class SGD(Optimizer):
                 b[...] = mu * b + (1 - tau) * g              # b_t = mu b_{t-1} + (1 - tau) g_t
             g = g + mu * b if group["nesterov"] else b       # d_t = g_t + mu b_t, or b_t
         p -= lr * g                                          # theta_t = theta_{t-1} - gamma d_t
+
+    fast_path = (update, fast_paths.sgd)                     # the same update in place (fast_paths.py)
