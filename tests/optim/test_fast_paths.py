@@ -73,3 +73,18 @@ def test_work_array_follows_the_parameter():
     assert first.shape == (3,) and first.dtype == np.float32
     assert fast_paths.work_array(opt, p.array) is first
     assert fast_paths.work_array(opt, np.ones((2, 2))).shape == (2, 2)
+
+
+@pytest.mark.parametrize("cls, hp", [(optim.SGD, dict(lr=0.1, momentum=0.9)), (RuleSGD, dict(lr=0.1, momentum=0.9)),
+                                     (optim.Adam, dict(lr=0.1)), (RuleAdam, dict(lr=0.1))])
+def test_zero_dimensional_parameters_step_like_one_element_ones(cls, hp):
+    """A 0-d parameter's gradient may be a NumPy scalar: the state must still be a real array."""
+    from tinygrad_opt import nn
+    scalar, vector = nn.Parameter(np.array(1.5)), nn.Parameter(np.array([1.5]))
+    opt_s, opt_v = cls([scalar], **hp), cls([vector], **hp)
+    for _ in range(4):
+        for p, o in ((scalar, opt_s), (vector, opt_v)):
+            o.zero_grad()
+            (p * p).sum().backward()
+            o.step()
+    np.testing.assert_allclose(scalar.numpy(), vector.numpy()[0], rtol=1e-14)

@@ -16,6 +16,7 @@ path against its rule, step by step, for every option.
 import math
 
 from ..backend import get_array_module
+from .optimizer import zeros_state
 
 
 def work_array(optimizer, p):
@@ -32,9 +33,10 @@ def sgd(optimizer, p, g, state, group):
     xp, buf = get_array_module(p), work_array(optimizer, p)
     lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
     if mu:
-        b = state.get("momentum_buffer")
-        if b is None or state["step"] == 1:
-            b = state["momentum_buffer"] = g.copy()
+        first = "momentum_buffer" not in state or state["step"] == 1
+        b = zeros_state(state, "momentum_buffer", p)
+        if first:
+            b[...] = g
         else:
             b *= mu
             if tau:

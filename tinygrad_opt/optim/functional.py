@@ -24,6 +24,7 @@ The rules are the course's own solutions, which differ in two places from ``torc
 * RMSprop puts epsilon **inside** the square root, ``p = p - lr g / sqrt(epsilon + s)``
   (PyTorch: ``g / (sqrt(s) + eps)``).
 """
+from ..backend import get_array_module
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -32,7 +33,9 @@ def zero_grad(params):
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
         if par.grad is not None:
-            par.grad.data.zero_()
+            # new zeros rather than the course's in-place par.grad.data.zero_(): the gradient of
+            # a 0-d parameter may be a NumPy scalar, which cannot be written in place
+            par.grad = Tensor._wrap(get_array_module(par.grad.array).zeros_like(par.grad.array))
 
 
 def _buffers_and_backward(name, loss, params, buffers):

@@ -22,7 +22,7 @@ Sutskever's keeps the old steps at their old scale and lets them fade out at rat
 """
 from ..backend import get_array_module
 from . import fast_paths
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, zeros_state
 
 
 class SGD(Optimizer):
@@ -53,9 +53,10 @@ class SGD(Optimizer):
     def update(self, p, g, state, group):
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         if mu:
-            b = state.get("momentum_buffer")
-            if b is None or state["step"] == 1:              # the first step with momentum:
-                b = state["momentum_buffer"] = g.copy()      # b_1 = g_1
+            first = "momentum_buffer" not in state or state["step"] == 1     # the first step with momentum
+            b = zeros_state(state, "momentum_buffer", p)
+            if first:
+                b[...] = g                                   # b_1 = g_1
             else:
                 b[...] = mu * b + (1 - tau) * g              # b_t = mu b_{t-1} + (1 - tau) g_t
             g = g + mu * b if group["nesterov"] else b       # d_t = g_t + mu b_t, or b_t
