@@ -1,12 +1,12 @@
 """Fast paths: SGD with momentum and Adam, the same updates as their rules, without temporaries.
 
 The rules in ``sgd.py`` and ``adam.py`` are written as the textbook writes them, and each of
-their lines makes new arrays. Measured on the course's MLP parameters (784-100-10, float32),
-the optimizer step alone went from 118 to 218 us with momentum and from 391 to 713 us with
-Adam, a quarter of a whole training step for Adam: over the benchmark's target (at most 1.15x
-the hand-written NumPy loop per step). So these two functions compute the same updates in
-place, writing through one reusable work array per parameter with the ufuncs' output
-argument (``xp.multiply(a, b, out)``), as ``experiments/numpy_mlp.py`` does.
+their lines makes new arrays: on the course's MLP parameters that nearly doubled the time of
+the optimizer step with momentum and with Adam, about a quarter of a whole Adam training
+step, over the benchmark's target (at most 1.15x the hand-written NumPy loop per step,
+``python3 -m experiments.benchmark --only mlp``). So these two functions compute the same
+updates in place, writing through one reusable work array per parameter with the ufuncs'
+output argument (``xp.multiply(a, b, out)``), as ``experiments/numpy_mlp.py`` does.
 
 An optimizer uses its fast path only while its ``update`` is the rule the fast path was
 written for (``Optimizer.fast_path``): a subclass that writes its own rule (AdamW, a
