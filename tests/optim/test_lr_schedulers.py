@@ -67,6 +67,7 @@ SCHEDULERS = [
 
 @pytest.mark.parametrize("cls, kwargs", SCHEDULERS, ids=[c.__name__ for c, _ in SCHEDULERS])
 def test_scheduler_state_dict_round_trip(cls, kwargs):
+    """As in PyTorch: save both the optimizer (it holds the lr) and the scheduler, load both."""
     opt = _opt(0.1)
     sched = cls(opt, **kwargs)
     for _ in range(4):
@@ -75,8 +76,11 @@ def test_scheduler_state_dict_round_trip(cls, kwargs):
     assert saved["last_epoch"] == 4 and saved["base_lrs"] == [0.1] and "optimizer" not in saved
     opt2 = _opt(0.1)
     sched2 = cls(opt2, **kwargs)
+    opt2.load_state_dict(opt.state_dict())
     sched2.load_state_dict(saved)
-    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == cls(_opt(0.1), **kwargs).lr_at(4, 0.1)
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    assert opt2.param_groups[0]["lr"] == pytest.approx(cls(_opt(0.1), **kwargs).lr_at(4, 0.1), rel=1e-12)
+    assert sched2.get_last_lr() == sched.get_last_lr()
     for _ in range(5):
         sched.step()
         sched2.step()

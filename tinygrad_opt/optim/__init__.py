@@ -1,4 +1,4 @@
-"""Optimizers: each update rule a short function under its equations (PyTorch's algorithms).
+"""Optimizers: each one its update rule, one line per equation (PyTorch's algorithms).
 
     from tinygrad_opt import optim
     opt = optim.Adam(model.parameters(), lr=1e-3)
@@ -8,7 +8,7 @@
         opt.step()
 
 Where to read:
-  optimizer.py     the base class: param_groups, per-parameter state, zero_grad, step, state_dict
+  optimizer.py     the base class: param_groups, state, the step loop around a rule, state_dict
   sgd.py           SGD, momentum, Nesterov (and PyTorch's vs Sutskever's momentum)
   rmsprop.py       RMSprop (plain, centered, with momentum)
   adagrad.py       Adagrad
@@ -16,7 +16,7 @@ Where to read:
   adam.py          Adam and AdamW (L2 penalty vs decoupled weight decay, where eps sits, amsgrad)
   adamax.py        Adamax
   nadam.py         NAdam
-  lr_scheduler.py  learning-rate schedules: pure functions of the step, and PyTorch's classes
+  lr_scheduler.py  learning-rate schedules: functions of the step, and PyTorch's (chainable) classes
   functional.py    the course's hand-written updates: gradient_update, momentum_update, rmsprop_update
   check.py         a checker for your own optimizer: runs it beside a reference, step by step
 """

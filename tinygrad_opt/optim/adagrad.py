@@ -1,37 +1,19 @@
 """Adagrad (Duchi, Hazan & Singer, 2011), as in ``torch.optim.Adagrad``.
 
+    gamma~_t = gamma / (1 + (t - 1) eta)                 lr_decay eta
+    s_t = s_{t-1} + g_t^2                                 s_0 = initial_accumulator_value
+    theta_t = theta_{t-1} - gamma~_t g_t / (sqrt(s_t) + eps)
+
 Each coordinate's step is divided by the root of the *sum* of all its squared gradients
 so far: frequently-updated coordinates slow down, rarely-updated ones keep large steps.
 The sum only grows, so the effective step size only shrinks (RMSprop and Adadelta replace
 the sum by a running average to stop that).
+
+s_0 is the ``initial_accumulator_value`` of the parameter's own group, as in torch.optim
+(``Adagrad([{"params": body}, {"params": head, "initial_accumulator_value": 0.1}])``).
 """
 from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative
-
-
-def adagrad_update(param, grad, state, buf, *, lr, lr_decay, weight_decay, eps, maximize):
-    """One Adagrad step on one parameter's array ``param``, in place (PyTorch's algorithm).
-
-        g_t = +-grad f(theta_{t-1}) (- when maximize) + lambda theta_{t-1}
-        gamma~_t = gamma / (1 + (t - 1) eta)                 lr_decay eta
-        s_t = s_{t-1} + g_t^2                                 s_0 = initial_accumulator_value
-        theta_t = theta_{t-1} - gamma~_t g_t / (sqrt(s_t) + eps)
-    """
-    xp = get_array_module(param)
-    state["step"] += 1
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
-    clr = lr / (1 + (state["step"] - 1) * lr_decay)
-    s = state["sum"]
-    xp.multiply(grad, grad, buf)
-    s += buf
-    xp.sqrt(s, buf)
-    buf += eps
-    xp.divide(grad, buf, buf)
-    buf *= clr
-    param -= buf
 
 
 class Adagrad(Optimizer):
@@ -47,24 +29,16 @@ class Adagrad(Optimizer):
                                       maximize=maximize))
 
     def check_hyperparameters(self, group, owner):
-        check_nonnegative(owner, "learning rate lr", group["lr"])
+        super().check_hyperparameters(group, owner)
         check_nonnegative(owner, "lr_decay", group["lr_decay"])
-        check_nonnegative(owner, "weight_decay", group["weight_decay"])
         check_nonnegative(owner, "initial_accumulator_value", group["initial_accumulator_value"])
-        check_nonnegative(owner, "eps", group["eps"])
 
     def init_state(self, param, group):
-        xp = get_array_module(param)
-        return {"step": 0, "sum": xp.full_like(param, group["initial_accumulator_value"])}
+        return {"step": 0, "sum": get_array_module(param).full_like(param, group["initial_accumulator_value"])}
 
-    def step(self, closure=None):
-        loss = self.evaluate_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                adagrad_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
-                               lr=group["lr"], lr_decay=group["lr_decay"],
-                               weight_decay=group["weight_decay"], eps=group["eps"],
-                               maximize=group["maximize"])
-        return loss
+    def update(self, p, g, state, group):
+        xp = get_array_module(p)
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])   # gamma~_t = gamma / (1 + (t - 1) eta)
+        s = state["sum"]
+        s += g * g                                            # s_t = s_{t-1} + g_t^2
+        p -= lr * g / (xp.sqrt(s) + group["eps"])             # theta_t = theta_{t-1} - gamma~_t g_t / (sqrt(s_t) + eps)

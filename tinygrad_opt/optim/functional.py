@@ -10,9 +10,11 @@ each update by hand, with these signatures and defaults:
     rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8)
 
 Each update clears the gradients, calls ``loss.backward()`` itself, and then changes the
-parameters in place without recording a graph. The buffers ``grad_vel`` / ``grad_sq`` (one
-per parameter, Tensors as in the course, or backend arrays) are updated in place too, so the
-caller's list carries the state to the next call.
+parameters in place under ``no_grad()``, as the course writes it with PyTorch
+(``par -= lr * par.grad``; Tensors have PyTorch's in-place operators). The buffers
+``grad_vel`` / ``grad_sq`` (one per parameter, Tensors as in the course, or backend arrays)
+are updated in place too (``copy_``, where the course rebinds ``vel.data``), so the caller's
+list, arrays included, carries the state to the next call.
 
 The rules are the course's own solutions, which differ in two places from ``torch.optim``
 (and from :mod:`tinygrad_opt.optim`):
@@ -31,34 +33,34 @@ def zero_grad(params):
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
         if par.grad is not None:
+            # new zeros rather than the course's in-place par.grad.data.zero_(): the gradient of
+            # a 0-d parameter may be a NumPy scalar, which cannot be written in place
             par.grad = Tensor._wrap(get_array_module(par.grad.array).zeros_like(par.grad.array))
 
 
-def _buffers(name, params, buffers):
-    """The arrays behind a per-parameter buffer list, checked against ``params``."""
-    buffers = list(buffers)
+def _buffers_and_backward(name, loss, params, buffers):
+    """The per-parameter buffers as Tensors (an array is wrapped, sharing its memory), checked
+    against ``params`` (they are updated in place, so the caller's list carries the state);
+    then, as the course does first in every update: ``zero_grad(params); loss.backward()``."""
+    buffers = [b if isinstance(b, Tensor) else Tensor._wrap(b) for b in buffers]
     if len(buffers) != len(params):
         raise ValueError(f"{name}: got {len(buffers)} buffers for {len(params)} parameters (one per parameter)")
-    arrays = [b.array if isinstance(b, Tensor) else b for b in buffers]
-    for i, (par, a) in enumerate(zip(params, arrays)):
-        if tuple(getattr(a, "shape", ())) != par.shape:
-            raise ValueError(f"{name}: buffer {i} has shape {tuple(getattr(a, 'shape', ()))}, "
-                             f"parameter {i} has shape {par.shape}")
-    return arrays
-
-
-def _backward(loss, params):
+    for i, (par, b) in enumerate(zip(params, buffers)):
+        if b.shape != par.shape:
+            raise ValueError(f"{name}: buffer {i} has shape {b.shape}, parameter {i} has shape {par.shape}")
     zero_grad(params)
     loss.backward()
+    return buffers
 
 
 def gradient_update(loss, params, lr=1e-3):
     """Gradient descent:  p <- p - lr * dloss/dp,  for every parameter in ``params``."""
     params = list(params)
-    _backward(loss, params)
+    zero_grad(params)
+    loss.backward()
     with no_grad():
         for par in params:
-            par.array -= lr * par.grad.array
+            par -= lr * par.grad
 
 
 def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
@@ -68,13 +70,11 @@ def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
         p <- p + v
     """
     params = list(params)
-    velocities = _buffers("momentum_update", params, grad_vel)
-    _backward(loss, params)
+    velocities = _buffers_and_backward("momentum_update", loss, params, grad_vel)
     with no_grad():
         for par, vel in zip(params, velocities):
-            vel *= beta
-            vel -= lr * par.grad.array
-            par.array += vel
+            vel.copy_(-lr * par.grad + beta * vel)
+            par += vel
 
 
 def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
@@ -84,11 +84,8 @@ def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
         p <- p - lr * g / sqrt(epsilon + s)          (epsilon inside the root, as in the course)
     """
     params = list(params)
-    averages = _buffers("rmsprop_update", params, grad_sq)
-    _backward(loss, params)
+    averages = _buffers_and_backward("rmsprop_update", loss, params, grad_sq)
     with no_grad():
-        for par, s in zip(params, averages):
-            g = par.grad.array
-            s *= alpha
-            s += (1 - alpha) * (g * g)
-            par.array -= lr * (g / get_array_module(s).sqrt(epsilon + s))
+        for par, gsq in zip(params, averages):
+            gsq.copy_(alpha * gsq + (1 - alpha) * par.grad ** 2)
+            par -= lr * (par.grad / (epsilon + gsq) ** 0.5)

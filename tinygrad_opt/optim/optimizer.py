@@ -1,4 +1,4 @@
-"""``Optimizer``: the base class of every optimizer, PyTorch's design.
+"""``Optimizer``: the base class of every optimizer, PyTorch's design, DeZero's shape.
 
 An optimizer holds
 
@@ -9,30 +9,49 @@ An optimizer holds
 * ``state`` -- a dict Tensor -> that parameter's state: its step count ``"step"`` and the
   algorithm's running averages (arrays shaped like the parameter, on its backend).
 
-and its ``step()`` reads each parameter's ``.grad`` and changes ``.array`` **in place**:
+``step()`` is written once, here, for every algorithm::
 
-* in place, on the parameter's own backend (NumPy or CuPy): no copy to the host, no new
-  parameter arrays, so a model's references to its parameters stay valid;
-* ``.grad`` is only read, never written (the engine may hand one gradient array to
-  several tensors);
-* a parameter whose ``.grad`` is None (it took no part in the loss) is skipped, and its
-  step count does not advance: the count is kept per parameter.
+    for each group, for each parameter p in it whose p.grad is not None:
+        check that p.grad matches p (shape, dtype, device)
+        t = state["step"] += 1                        (a count per parameter)
+        g = -grad if maximize else grad               the effective gradient g_t ...
+        g = g + weight_decay * p                      ... with the L2 penalty (coupled weight decay)
+        self.update(p, g, state, group)               the algorithm's rule, in place on p
+        p._bump_version()                             a graph that saved p can no longer backward
 
-Array calls write into existing arrays to avoid a temporary per operation per step:
-``xp.multiply(a, b, out)`` -- a ufunc's last positional argument is its output array
-(NumPy's and CuPy's ``out=``). Each parameter gets a reusable work array,
-``self.scratch(p)``, for intermediate results (a second one, ``self.scratch(p, 1)``, where
-an update needs two at once); it holds nothing between steps.
+so an algorithm's file holds only its equations: ``update(p, g, state, group)`` changes the
+parameter's array ``p`` in place, one line per equation, with the array's own operations
+(``xp = get_array_module(p)`` for ``xp.sqrt``: NumPy or CuPy). Running averages are updated
+in place too (``m[...] = beta1 * m + (1 - beta1) * g``), so ``state`` holds the same arrays
+from step to step, as torch.optim's does. ``g`` may be ``p.grad``'s own array: read it, never
+write to it (the engine may hand one gradient array to several tensors).
 
-A buffer that only an option needs (SGD's momentum, RMSprop's centered average, Adam's
-amsgrad maximum) is made by ``init_state`` when the option is on from the start, and by the
-update on first use when the option is switched on mid-run
+The order of maximize and weight decay: the gradient is negated *first*, then ``lambda theta``
+is added (so the decay still pulls theta towards 0), as PyTorch's implementation does.
+PyTorch's documented pseudo-code instead adds ``lambda theta`` to the unnegated gradient and
+flips the sign of the final step: in effect ``g_t = -(grad f + lambda theta)``, a decay that
+pushes theta away from 0. The two differ only when maximize and weight decay are both set.
+AdamW's weight decay is *decoupled* (``theta *= 1 - lr lambda``, nothing in the gradient):
+it sets ``coupled_weight_decay = False`` and applies it in its own rule.
+
+A parameter's state is made by ``init_state`` at its first step. A buffer that only an
+option needs (SGD's momentum, RMSprop's centered average, Adam's amsgrad maximum) is made on
+first use (``zeros_state``) when the option is switched on mid-run
 (``opt.param_groups[0]["momentum"] = 0.9``); such entries are listed in ``optional_state``.
+
+Where the benchmark showed a rule too slow (SGD with momentum, Adam), ``fast_paths.py`` has
+the same update written in place without temporaries, named as such and tested against the
+rule; ``step()`` uses it only while the class's ``update`` is that rule (``fast_path``).
+
+A torch.optim-style subclass may instead override ``step()`` itself
+(``state = self.state[p]; if not state: ...``, ``with no_grad(): p.add_(...)``): ``state``
+is a ``defaultdict(dict)`` as in torch.optim.
 
 ``state_dict()`` / ``load_state_dict()`` save and restore everything a run needs to continue
 exactly: the groups' options and every parameter's state, parameters named by their index
 in the order of ``param_groups`` (the format of ``torch.optim``).
 """
+import functools
 import math
 import numbers
 from collections import defaultdict
@@ -45,11 +64,11 @@ from ..tensor import Tensor
 # Options an LR scheduler adds to a parameter group (lr_scheduler.py records each group's
 # starting lr there). A saved optimizer may have them and a fresh one not, or the other way
 # round, depending only on whether a scheduler was made yet: loading ignores the difference.
-SCHEDULER_KEYS = {"initial_lr"}
+SCHEDULER_KEYS = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"}
 
 
 class Optimizer:
-    """Base class: subclass it, set ``defaults`` in ``__init__``, write ``init_state`` and ``step``.
+    """Base class: subclass it, pass ``defaults`` from ``__init__``, write ``init_state`` and ``update``.
 
     ``params``: an iterable of Tensors (e.g. ``model.parameters()``) or of dicts, each with
     a ``"params"`` entry and per-group options. ``defaults``: the options of the algorithm.
@@ -59,11 +78,18 @@ class Optimizer:
     # them (the option was switched on later) or keep them (it was switched off).
     optional_state = ()
 
+    # weight_decay as an L2 penalty added to the gradient; AdamW decouples it (its own rule)
+    coupled_weight_decay = True
+
+    # (rule, fast) where fast_paths.py has a faster formulation of a class's rule: step() calls
+    # fast(self, p, g, state, group) while the class's update is still that rule
+    fast_path = None
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)    # as torch.optim: state = self.state[p]; if not state: ...
         self.param_groups = []
-        self._scratch = {}
+        self.work_arrays = {}             # the fast paths' work arrays (fast_paths.py)
         if isinstance(params, Tensor):
             raise TypeError(f"{self._name()}: params must be an iterable of Tensors or of dicts, "
                             f"got a single Tensor; wrap it in a list: [tensor]")
@@ -124,8 +150,15 @@ class Optimizer:
         self.param_groups.append(group)
 
     def check_hyperparameters(self, group, owner):
-        """Raise ValueError for an invalid option of ``group`` (each algorithm checks its own)."""
+        """Raise ValueError for an invalid option of ``group``: ``lr``, and the common options
+        ``eps``, ``weight_decay`` and ``betas`` where the group has them. An algorithm with
+        options of its own checks them too (``super().check_hyperparameters(group, owner)``)."""
         check_nonnegative(owner, "learning rate lr", group["lr"])
+        if "betas" in group:
+            check_betas(owner, group["betas"])
+        for name in ("eps", "weight_decay"):
+            if name in group:
+                check_nonnegative(owner, name, group[name])
 
     # -- per-parameter state ---------------------------------------------------------------
     def init_state(self, param, group):
@@ -143,15 +176,6 @@ class Optimizer:
             state = self.state[p] = self.init_state(p.array, group)
         return state
 
-    def scratch(self, p, n=0):
-        """Work array number ``n`` (0, 1) shaped like ``p``, reused every step (holds no state,
-        is not saved). Most updates need one; Adadelta and NAdam need two at once."""
-        buf, data = self._scratch.get((p, n)), p.array
-        # made anew when the parameter's array changed kind (to another device, shape or dtype)
-        if buf is None or type(buf) is not type(data) or buf.shape != data.shape or buf.dtype != data.dtype:
-            buf = self._scratch[(p, n)] = backend.get_array_module(data).empty_like(data)
-        return buf
-
     # -- the training-loop calls -------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``None`` (default), or new zero arrays with ``set_to_none=False``.
@@ -166,7 +190,49 @@ class Optimizer:
                     p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
 
     def step(self, closure=None):
-        raise NotImplementedError(f"{self._name()} must define step()")
+        """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
+        loss = self.evaluate_closure(closure)
+        update = self.update
+        if self.fast_path is not None and type(self).update is self.fast_path[0]:
+            update = functools.partial(self.fast_path[1], self)
+        for g, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                if p.grad is None:                       # it took no part in the loss
+                    continue
+                self.check_grad(p, g, i)
+                state = self.state_for(p, group)
+                state["step"] += 1
+                update(p.array, self.gradient(p, group), state, group)
+                p._bump_version()
+        return loss
+
+    def check_grad(self, p, g, i):
+        """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
+        grad, data = p.grad.array, p.array
+        other_kind = type(grad) is not type(data)          # (a 0-d gradient may be a NumPy scalar)
+        if (grad.shape != data.shape or grad.dtype != data.dtype
+                or other_kind and backend.device_of(grad) != backend.device_of(data)):
+            raise ValueError(f"{self._name()}.step: param_groups[{g}]['params'][{i}] has a gradient of shape "
+                             f"{tuple(grad.shape)}, dtype {grad.dtype} on {backend.device_of(grad)}, the "
+                             f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
+                             f"{backend.device_of(data)}; a gradient must match its parameter")
+
+    def gradient(self, p, group):
+        """g_t, the gradient the rule follows: ``-grad`` with maximize, plus ``lambda theta``
+        with (coupled) weight decay. ``p.grad``'s own array when neither is set: read only."""
+        g = p.grad.array
+        if group.get("maximize"):
+            g = -g
+        if group.get("weight_decay") and self.coupled_weight_decay:
+            g = g + group["weight_decay"] * p.array
+        return g
+
+    def update(self, p, g, state, group):
+        """The algorithm's rule: change the parameter's array ``p`` in place, given the
+        effective gradient ``g`` (an array, read only), this parameter's ``state``
+        (``state["step"]`` is t, already counted) and its group's options."""
+        raise NotImplementedError(f"{self._name()} must define update(p, g, state, group) "
+                                  f"(or override step() itself)")
 
     @staticmethod
     def evaluate_closure(closure):
@@ -194,8 +260,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index_of[id(p)]] = {k: (v.copy() if hasattr(v, "shape") else v)
-                                              for k, v in self.state[p].items()}
+                    state[index_of[id(p)]] = {k: _copy(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -241,7 +306,10 @@ class Optimizer:
             p = params[index]
             expected = self.init_state(p.array, group_of[index])
             optional = set(self.optional_state)
-            if not set(expected) - optional <= set(saved) <= set(expected) | optional:
+            # a state the rule reads is checked against init_state; an optimizer that writes
+            # its own step() (torch.optim style) keeps whatever entries it made, as torch.optim does
+            own_step = type(self).step is not Optimizer.step
+            if not own_step and not set(expected) - optional <= set(saved) <= set(expected) | optional:
                 may = f" (any of {sorted(optional)} may be missing or extra)" if optional else ""
                 raise ValueError(f"{name}: parameter {index}: state entries {sorted(saved)} in the "
                                  f"state_dict, {self._name()} expects {sorted(expected)}{may}")
@@ -255,7 +323,10 @@ class Optimizer:
     @staticmethod
     def _load_value(name, index, key, value, p, fresh):
         """A saved entry for parameter ``p``: arrays checked for shape and moved to p's backend;
-        numbers stay numbers (a 0-d array, as a file format may store one, becomes a number)."""
+        numbers stay numbers (a 0-d array, as a file format may store one, becomes a number);
+        a Tensor (a torch.optim-style step() keeps Tensors) stays a Tensor."""
+        if isinstance(value, Tensor):
+            return Tensor._wrap(Optimizer._load_value(name, index, key, value.array, p, p.array))
         if not hasattr(fresh, "shape"):
             return value.item() if hasattr(value, "item") else value
         if tuple(value.shape) != p.shape:
@@ -282,6 +353,13 @@ def zeros_state(state, name, like):
     if name not in state:
         state[name] = backend.get_array_module(like).zeros_like(like)
     return state[name]
+
+
+def _copy(value):
+    """A saved copy of a state entry: arrays and Tensors copied, numbers as they are."""
+    if isinstance(value, Tensor):
+        return Tensor._wrap(value.array.copy())
+    return value.copy() if hasattr(value, "shape") else value
 
 
 def short_repr(value, limit=40):

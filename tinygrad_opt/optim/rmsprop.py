@@ -1,7 +1,16 @@
 """RMSprop (Hinton, Coursera lecture 6e, 2012), as in ``torch.optim.RMSprop``.
 
+    v_t = alpha v_{t-1} + (1 - alpha) g_t^2                 running mean of g^2, v_0 = 0
+    centered:  a_t = alpha a_{t-1} + (1 - alpha) g_t;   v~_t = v_t - a_t^2   (a variance)
+    otherwise: v~_t = v_t
+    s_t = g_t / (sqrt(v~_t) + eps)
+    momentum mu > 0:  b_t = mu b_{t-1} + s_t;   theta_t = theta_{t-1} - gamma b_t
+    otherwise:        theta_t = theta_{t-1} - gamma s_t
+
 Divide each coordinate's step by a running root-mean-square of its recent gradients, so
-coordinates with large gradients take smaller steps and flat ones larger steps.
+coordinates with large gradients take smaller steps and flat ones larger steps. a and b
+start at 0 on the first step that uses them (also when centered or momentum is switched on
+mid-run).
 
 Where eps sits: here (PyTorch, Keras) **outside** the square root, ``g / (sqrt(v) + eps)``.
 The course's ``rmsprop_update`` (``functional.py``) puts it inside, ``g / sqrt(v + eps)``;
@@ -9,53 +18,6 @@ both are in use, and they differ most where ``v`` is tiny.
 """
 from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative, zeros_state
-
-
-def rmsprop_update(param, grad, state, buf, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
-    """One RMSprop step on one parameter's array ``param``, in place (PyTorch's algorithm).
-
-        g_t = +-grad f(theta_{t-1}) (- when maximize) + lambda theta_{t-1}
-        v_t = alpha v_{t-1} + (1 - alpha) g_t^2                 running mean of g^2, v_0 = 0
-        centered:  a_t = alpha a_{t-1} + (1 - alpha) g_t;   v~_t = v_t - a_t^2   (a variance)
-        otherwise: v~_t = v_t
-        s_t = g_t / (sqrt(v~_t) + eps)
-        momentum mu > 0:  b_t = mu b_{t-1} + s_t;   theta_t = theta_{t-1} - gamma b_t
-        otherwise:        theta_t = theta_{t-1} - gamma s_t
-
-    a and b start at 0 on the first step that uses them (also when centered or momentum is
-    switched on mid-run).
-    """
-    xp = get_array_module(param)
-    state["step"] += 1
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
-    v = state["square_avg"]
-    v *= alpha
-    xp.multiply(grad, grad, buf)
-    buf *= 1 - alpha
-    v += buf
-    if centered:
-        a = zeros_state(state, "grad_avg", param)
-        a *= alpha
-        xp.multiply(grad, 1 - alpha, buf)
-        a += buf
-        xp.multiply(a, a, buf)
-        xp.subtract(v, buf, buf)
-        xp.sqrt(buf, buf)
-    else:
-        xp.sqrt(v, buf)
-    buf += eps
-    xp.divide(grad, buf, buf)           # buf = s_t
-    if momentum > 0:
-        b = zeros_state(state, "momentum_buffer", param)
-        b *= momentum
-        b += buf
-        xp.multiply(b, lr, buf)
-    else:
-        buf *= lr
-    param -= buf
 
 
 class RMSprop(Optimizer):
@@ -74,10 +36,8 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def check_hyperparameters(self, group, owner):
-        check_nonnegative(owner, "learning rate lr", group["lr"])
+        super().check_hyperparameters(group, owner)
         check_nonnegative(owner, "alpha", group["alpha"])
-        check_nonnegative(owner, "eps", group["eps"])
-        check_nonnegative(owner, "weight_decay", group["weight_decay"])
         check_nonnegative(owner, "momentum", group["momentum"])
 
     def init_state(self, param, group):
@@ -89,14 +49,18 @@ class RMSprop(Optimizer):
             state["momentum_buffer"] = xp.zeros_like(param)
         return state
 
-    def step(self, closure=None):
-        loss = self.evaluate_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                rmsprop_update(p.array, p.grad.array, self.state_for(p, group), self.scratch(p),
-                               lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                               weight_decay=group["weight_decay"], momentum=group["momentum"],
-                               centered=group["centered"], maximize=group["maximize"])
-        return loss
+    def update(self, p, g, state, group):
+        xp = get_array_module(p)
+        lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        v = state["square_avg"]
+        v[...] = alpha * v + (1 - alpha) * g * g              # v_t = alpha v_{t-1} + (1 - alpha) g_t^2
+        if group["centered"]:
+            a = zeros_state(state, "grad_avg", p)
+            a[...] = alpha * a + (1 - alpha) * g              # a_t = alpha a_{t-1} + (1 - alpha) g_t
+            v = v - a * a                                     # v~_t = v_t - a_t^2
+        s = g / (xp.sqrt(v) + eps)                            # s_t = g_t / (sqrt(v~_t) + eps)
+        if mu > 0:
+            b = zeros_state(state, "momentum_buffer", p)
+            b[...] = mu * b + s                               # b_t = mu b_{t-1} + s_t
+            s = b
+        p -= lr * s                                           # theta_t = theta_{t-1} - gamma s_t (or b_t)
