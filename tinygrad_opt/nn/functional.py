@@ -1,9 +1,15 @@
-"""Functions of the layers, PyTorch's names: ``import tinygrad_opt.nn.functional as F``."""
+"""Functions of the layers, PyTorch's names: ``import tinygrad_opt.nn.functional as F``.
+
+Each is the op of the same name in :mod:`tinygrad_opt.ops`, where its forward and backward
+are; ``softmax`` and ``log_softmax`` add PyTorch's old rule for a missing ``dim``.
+"""
 import warnings
 
 from .. import ops
-from ..ops import linear, mse_loss, nll_loss, relu
-from ..ops.loss import cross_entropy
+from ..ops import cross_entropy, linear, mse_loss, nll_loss, relu, sigmoid, tanh
+
+__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "nll_loss", "cross_entropy",
+           "mse_loss"]
 
 
 def log_softmax(x, dim=None):
@@ -13,18 +19,11 @@ def log_softmax(x, dim=None):
     return ops.log_softmax(x, dim)
 
 
-
-
-# -- the rest of PyTorch's names; each is the op of the same name in tinygrad_opt.ops ----------
-sigmoid = ops.sigmoid
-tanh = ops.tanh
-
-
 def softmax(x, dim=None):
-    """e^x / sum e^x along ``dim``: probabilities, computed as e^log_softmax(x) (stable)."""
+    """e^x / sum e^x along ``dim``: probabilities (for (B, C) scores, ``dim=1``)."""
     if dim is None:
         dim = _implicit_dim("softmax", x.ndim)
-    return ops.exp(ops.log_softmax(x, dim))
+    return ops.softmax(x, dim)
 
 
 def _implicit_dim(name, ndim):
@@ -33,7 +32,3 @@ def _implicit_dim(name, ndim):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
                   f"dim=X as an argument.", UserWarning, stacklevel=3)
     return 0 if ndim in (0, 1, 3) else 1
-
-
-__all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "nll_loss", "cross_entropy",
-           "mse_loss"]
