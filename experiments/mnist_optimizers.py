@@ -115,9 +115,10 @@ def new_run(name, x_train, y_train, seed, batch_size=BATCH_SIZE):
 
 
 def train_step(model, optimizer, xb, yb):
-    """One update on a minibatch: forward, loss, backward, step. Returns the loss (a float)."""
+    """One update on a minibatch (Tensors ``xb: (B, 784)``, ``yb: (B,)``): forward, loss, backward,
+    step. Returns the loss (a float)."""
     optimizer.zero_grad()
-    loss = F.nll_loss(model(Tensor(xb)), Tensor(yb))
+    loss = F.nll_loss(model(xb), yb)
     loss.backward()
     optimizer.step()
     return loss.item()
