@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import os
+import tracemalloc
 import urllib.error
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def test_damaged_gzip_stream(tmp_path):
     ("0000", "expected a 4-byte IDX header, found 2 bytes"),
     ("0000 0803 0000000a 0000001c", "expected 3 dimension sizes (16-byte header), found only 12 bytes"),
     ("0000 0801 00000005 070201", "expected 5 bytes of data (uint8) for shape (5,), found 3 (file truncated?)"),
-    ("0000 0801 00000002 070201", "expected 2 bytes of data (uint8) for shape (2,), found 3 (trailing bytes"),
+    ("0000 0801 00000002 070201", "expected 2 bytes of data (uint8) for shape (2,), found more (trailing bytes"),
     ("0000 0C01 00000002 00000001 0000", "expected 8 bytes of data (int32) for shape (2,), found 6"),
 ])
 def test_corrupt_headers_give_clear_errors(tmp_path, header_and_data, expected):
@@ -129,6 +130,38 @@ def test_corrupt_headers_give_clear_errors(tmp_path, header_and_data, expected):
         read_idx(path)
     assert str(error.value).startswith(f"{path}: ")
     assert expected in str(error.value)
+
+
+def _gzip_bomb(path, declared_shape, actual_bytes):
+    """A small .gz whose IDX header declares ``declared_shape`` uint8 and holds ``actual_bytes`` zeros."""
+    header = bytes([0, 0, 8, len(declared_shape)]) + b"".join(n.to_bytes(4, "big") for n in declared_shape)
+    path.write_bytes(gzip.compress(header + bytes(actual_bytes)))
+
+
+def test_a_header_past_the_limit_is_refused_before_allocating(tmp_path):
+    """A 2 MB .gz used to cost 4.2 GB: now the header is checked before anything is decompressed."""
+    path = tmp_path / "huge-idx3-ubyte.gz"
+    _gzip_bomb(path, (60000, 28, 28 * 10000), 1000)          # declares 470 GB
+    with pytest.raises(IDXError, match=r"huge-idx3-ubyte\.gz: the header declares shape .* more than the limit"):
+        read_idx(path)
+    _gzip_bomb(path, (10, 10), 100)
+    with pytest.raises(IDXError, match="more than the limit of 99 bytes"):
+        read_idx(path, max_bytes=99)
+    assert read_idx(path, max_bytes=100).shape == (10, 10)
+
+
+def test_trailing_data_is_refused_without_reading_it(tmp_path):
+    """Bytes past the declared array: refused after reading one more byte, not the whole rest."""
+    path = tmp_path / "trailing-idx1-ubyte.gz"
+    _gzip_bomb(path, (4,), 4 + 50_000_000)                    # 50 MB of zeros compress to about 50 kB
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError, match=r"trailing-idx1-ubyte\.gz: .*trailing bytes"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"read_idx held {peak} bytes for a 4-byte array"
 
 
 def test_write_idx_rejects_what_idx_cannot_hold(tmp_path):
