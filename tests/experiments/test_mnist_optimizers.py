@@ -167,6 +167,7 @@ def test_missing_mnist_is_one_message_not_a_traceback(module, tmp_path):
 def test_data_flag_comes_before_the_environment_variable(tmp_path):
     """--data is the "argument" of the lookup order: it wins over $TINYGRAD_OPT_DATA."""
     given = tmp_path / "given"
+    given.mkdir()
     done = _run_offline(["experiments.mnist_optimizers", "--data", str(given)], tmp_path,
                         TINYGRAD_OPT_DATA=str(REPO.parent / "shared" / "data"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
