@@ -241,9 +241,11 @@ def test_busy_machine_times_a_command_beside_a_spinning_core(monkeypatch):
     started = []
     real_popen = subprocess.Popen
 
-    def popen(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
+    def popen(argv, *args, **kwargs):
+        process = real_popen(argv, *args, **kwargs)
+        if "while True: pass" in argv:
+            started.append(process)
+        return process
     monkeypatch.setattr(busy_machine.subprocess, "Popen", popen)
     seconds = busy_machine.measure(["-c", "import time; time.sleep(0.2)"], busy=True)
     assert seconds >= 0.2
