@@ -14,6 +14,7 @@ What it prints, and writes to ``results/busy_machine/busy_machine.json``: wall s
 setting, quiet and busy, the busy / quiet ratio (target: at most 1.6) and each setting's
 quiet time against the BLAS default's (target: at most 1.1).
 """
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,16 +28,25 @@ JOB = ["-m", "experiments.mnist_optimizers", "--optimizers", "sgd,momentum,adam"
 
 
 def measure(argv, busy):
-    """Wall seconds of ``python argv`` (a process of its own), beside a spinning process if ``busy``."""
+    """Wall and CPU seconds of ``python argv`` (a process of its own), beside a spinning process if ``busy``."""
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     try:
-        started = time.perf_counter()
-        subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - started
+        started, cpu_before = time.perf_counter(), _children_cpu()
+        done = subprocess.run([sys.executable, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
     finally:
         if spinner is not None:
             spinner.kill()
             spinner.wait()
+    if done.returncode != 0:
+        raise RuntimeError(f"python {' '.join(argv)} failed (exit {done.returncode}):\n{done.stderr}")
+    return seconds, cpu
+
+
+def _children_cpu():
+    """User + system CPU seconds of the finished child processes (the spinner is not waited for yet)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def build_parser():
@@ -52,22 +62,25 @@ def main(argv=None):
     out = common.setup(args, NAME)
     counts = [int(t) for t in args.threads_list.split(",")]
     iterations = args.iterations or (20 if args.quick else 3000)
-    times = {t: {"quiet": [], "busy": []} for t in counts}
+    times = {t: {"quiet": [], "busy": [], "quiet_cpu": [], "busy_cpu": []} for t in counts}
     with tempfile.TemporaryDirectory() as scratch:
         job = JOB + ["--iterations", str(iterations), "--out", scratch]
         job += ["--data", str(args.data)] if args.data else []
         for _ in range(args.repeats):
             for t in counts:
                 for condition in ("quiet", "busy"):
-                    seconds = measure(job + ["--threads", str(t)], busy=condition == "busy")
+                    seconds, cpu = measure(job + ["--threads", str(t)], busy=condition == "busy")
                     times[t][condition].append(seconds)
-                    print(f"threads {t}, {condition}: {seconds:.1f} s", file=sys.stderr)
+                    times[t][condition + "_cpu"].append(cpu)
+                    print(f"threads {t}, {condition}: {seconds:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr)
     best = {t: {c: min(v) for c, v in times[t].items()} for t in counts}
     reference = best[counts[0]]["quiet"]
     rows = [[str(t) + (" (BLAS default)" if t == 0 else ""), f"{b['quiet']:.1f}", f"{b['busy']:.1f}",
-             f"{b['busy'] / b['quiet']:.2f}", f"{b['quiet'] / reference:.2f}"] for t, b in best.items()]
+             f"{b['busy'] / b['quiet']:.2f}", f"{b['quiet'] / reference:.2f}", f"{b['quiet_cpu']:.1f}"]
+            for t, b in best.items()]
     print(f"main job: {' '.join(['python'] + JOB[:4])}, {iterations} iterations each (best of {args.repeats})")
-    print(common.format_table(["threads", "quiet s", "busy s", "busy / quiet", f"quiet / threads {counts[0]}"], rows))
+    print(common.format_table(["threads", "quiet s", "busy s", "busy / quiet", f"quiet / threads {counts[0]}",
+                               "quiet CPU s"], rows))
     result = {"experiment": NAME, "iterations": iterations, "repeats": args.repeats, "seconds": times, "best": best}
     common.save_json(out / f"{NAME}.json", result)
     return result

@@ -247,8 +247,8 @@ def test_busy_machine_times_a_command_beside_a_spinning_core(monkeypatch):
             started.append(process)
         return process
     monkeypatch.setattr(busy_machine.subprocess, "Popen", popen)
-    seconds = busy_machine.measure(["-c", "import time; time.sleep(0.2)"], busy=True)
-    assert seconds >= 0.2
+    seconds, cpu = busy_machine.measure(["-c", "import time; time.sleep(0.2)"], busy=True)
+    assert seconds >= 0.2 and 0 < cpu < seconds + 1
     assert len(started) == 1 and started[0].poll() is not None         # the spinner ran, and is gone
     busy_machine.measure(["-c", "pass"], busy=False)
     assert len(started) == 1
