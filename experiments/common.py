@@ -25,6 +25,7 @@ Importing this module changes no global state: matplotlib's backend is chosen on
 """
 import argparse
 import contextlib
+import errno
 import fcntl
 import json
 import math
@@ -83,7 +84,8 @@ def main_or_exit(main):
     nothing, so notebooks keep theirs). Setup mistakes -- missing or corrupt data files, an
     unavailable backend, an unusable ``--out`` or ``--data`` -- are the user's to fix and
     their message says how: it is printed alone (no traceback), exit status 2. Ctrl-C prints
-    one line saying what was kept and where, exit status 130.
+    one line saying what was kept and where, exit status 130; a full disk, one line naming
+    the file and what was kept, exit status 1.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -95,10 +97,15 @@ def main_or_exit(main):
     except KeyboardInterrupt:
         print(f"interrupted: {kept_files()}", file=sys.stderr)
         raise SystemExit(130) from None
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"error: {e}; {kept_files()}", file=sys.stderr)       # the message names the file
+        raise SystemExit(1) from None
 
 
 # -- setup: paths, backend, seed, threads --------------------------------------------------------
-_written = []          # the files this command wrote, for the interrupt message
+_out = []              # the output folder of this command, for the interrupt message
 _provenance = {}       # what save_json records about the command (set by setup)
 
 
@@ -114,8 +121,7 @@ def setup(args, name):
     threads = set_threads(args.threads)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)
-    _written.clear()
-    _written.append(out)
+    _out[:] = [out]
     _provenance.clear()
     _provenance.update(provenance(args, threads))
     return out
@@ -178,13 +184,15 @@ def provenance(args, threads):
 
 
 def kept_files():
-    """One line: the files this command wrote so far, and where."""
-    if not _written:
+    """One line: what the output folder holds now (what this run and earlier ones kept), and where."""
+    if not _out:
         return "nothing was written"
-    out, files = _written[0], sorted({Path(p).name for p in _written[1:]})
-    if not files:
-        return f"nothing was written yet in {out}"
-    return f"kept {', '.join(files)} in {out}"
+    out = _out[0]
+    try:
+        files = sorted(name for name in os.listdir(out) if not name.startswith(".") and not name.endswith(".lock"))
+    except OSError:
+        files = []
+    return f"kept {', '.join(files)} in {out}" if files else f"nothing was written yet in {out}"
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -229,7 +237,6 @@ def to_json(obj):
 def save_json(path, obj):
     """Write ``obj`` to ``path`` as strict JSON, atomically."""
     atomic_write(path, lambda f: f.write(to_json(obj).encode()))
-    _written.append(path)
     return path
 
 
@@ -279,7 +286,6 @@ def save_figure(fig, path):
     if fig.get_layout_engine() is None:       # a figure made with layout="constrained" lays itself out
         fig.tight_layout()
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
-    _written.append(path)
     pyplot().close(fig)
     return path
 

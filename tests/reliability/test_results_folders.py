@@ -2,6 +2,7 @@
 and say how they were made, Ctrl-C is one line, and importing experiments changes no global
 matplotlib state."""
 import argparse
+import errno
 import json
 import multiprocessing
 import os
@@ -253,3 +254,17 @@ def test_busy_machine_times_a_command_beside_a_spinning_core(monkeypatch):
     assert len(started) == 1 and started[0].poll() is not None         # the spinner ran, and is gone
     busy_machine.measure(["-c", "pass"], busy=False)
     assert len(started) == 1
+
+
+def test_a_full_disk_during_an_experiment_is_one_line(tmp_path, capsys):
+    common.setup(_args(out=str(tmp_path)), "x")
+    common.save_json(tmp_path / "early.json", {"a": 1})
+
+    def main():
+        raise OSError(errno.ENOSPC, f"No space left on device: could not write {tmp_path / 'late.png'}; "
+                                    f"no late.png was written")
+    with pytest.raises(SystemExit) as e:
+        common.main_or_exit(main)
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and err.count("\n") == 1
+    assert f"could not write {tmp_path / 'late.png'}" in err and f"kept early.json in {tmp_path}" in err
