@@ -131,7 +131,7 @@ def atomic_write(path, write):
     remove_stale_temporaries(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())     # mkstemp makes 0600: give what open() would give
+        os.fchmod(fd, file_mode())     # mkstemp makes 0600: give what open() would give
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -175,10 +175,11 @@ def _alive(pid):
     return True
 
 
-def _umask():
-    mask = os.umask(0)
+def file_mode():
+    """The permissions ``open()`` gives a new file: 0o666 less the umask (0644 under 022)."""
+    mask = os.umask(0)          # the only way to read the umask is to set it, then set it back
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
 # -- reading the file, bounded ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import os
+import stat
 import tracemalloc
 import urllib.error
 from pathlib import Path
@@ -352,6 +353,14 @@ def test_download_verifies_then_renames_atomically(tmp_path, monkeypatch):
     assert all(source.parent == folder and source.name.endswith(".part") for source, _ in renames)
     assert sorted(p.name for p in folder.iterdir()) == sorted(mnist.FILES)
     assert all((folder / name).read_bytes() == files[name] for name in mnist.FILES)
+    # created as open() would under the umask (0644 under 022), not mkstemp's 0600
+    assert all(stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~_umask() for name in mnist.FILES)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_corrupt_download_is_not_kept_and_next_mirror_is_tried(tmp_path, monkeypatch):
