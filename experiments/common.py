@@ -26,7 +26,6 @@ Importing this module changes no global state: matplotlib's backend is chosen on
 import argparse
 import contextlib
 import errno
-import fcntl
 import json
 import math
 import os
@@ -242,15 +241,35 @@ def save_json(path, obj):
 
 @contextlib.contextmanager
 def locked(path):
-    """Hold ``<path>.lock`` (an exclusive ``flock``) while the block runs: other processes that
-    ask for the same lock wait, so a read-merge-write of ``path`` is never interleaved."""
+    """Hold ``<path>.lock`` (an exclusive lock) while the block runs: other processes that ask
+    for the same lock wait, so a read-merge-write of ``path`` is never interleaved."""
     path = Path(path)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(path.with_name(path.name + ".lock"), "a+b") as lock:
+        _lock(lock)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            _unlock(lock)
+
+
+if os.name == "nt":
+    import msvcrt
+
+    def _lock(f):
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+
+    def _unlock(f):
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(f):
+        fcntl.flock(f, fcntl.LOCK_EX)
+
+    def _unlock(f):
+        fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def read_json(path):

@@ -131,7 +131,7 @@ def atomic_write(path, write):
     remove_stale_temporaries(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        os.fchmod(fd, file_mode())     # mkstemp makes 0600: give what open() would give
+        os.chmod(tmp, file_mode())     # mkstemp makes 0600: give what open() would give
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -166,6 +166,8 @@ _TEMPORARY = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")
 
 
 def _alive(pid):
+    if os.name == "nt":
+        return True             # Windows' os.kill would end the process: keep its temporaries
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -267,7 +267,7 @@ def _download(url, destination, expected_sha256):
         # either no file or the whole verified file, never a partial download.
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name + ".",
                                              suffix=".part")
-        os.fchmod(handle, file_mode())      # as open() would: readable by others under umask 022
+        os.chmod(temporary, file_mode())    # as open() would: readable by others under umask 022
         digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as out, _urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
             while chunk := response.read(1 << 20):
