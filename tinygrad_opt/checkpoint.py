@@ -28,9 +28,9 @@ Two promises:
   or optimizer, raises :class:`CheckpointError` naming the file and the problem, and
   leaves the model, optimizer, scheduler and random generator exactly as they were.
 
-Loading is bounded: only the entries that the parts asked for use are read, and each
-entry's declared size is checked (against ``MAX_ENTRY_BYTES`` and against what its own
-``.npy`` header declares) before it is read, so a crafted file cannot make it allocate
+Loading is bounded: only the entries that the parts asked for use are read, each once, and
+each entry's declared size is checked (against what is left of ``MAX_ENTRY_BYTES`` for the
+whole file, and against what its own ``.npy`` header declares) before it is read, so a crafted file cannot make it allocate
 more than the arrays it hands back. Every malformed file (bad JSON, a wrong tag, a step
 counter that is not an integer >= 0, ...) is a ``CheckpointError`` naming the file and the
 entry, never a TypeError or RecursionError.
@@ -60,7 +60,7 @@ from . import backend
 FORMAT = "tinygrad_opt checkpoint"
 VERSION = 1
 _META = "checkpoint.json"
-# The largest entry read: 2 GiB of array, 64 MiB of JSON. The declared size is checked first.
+# The most read: 2 GiB of arrays in all, 64 MiB of JSON. Each declared size is checked first.
 MAX_ENTRY_BYTES = 1 << 31
 MAX_META_BYTES = 1 << 26
 
@@ -193,6 +193,7 @@ def _read(path, wanted):
     try:
         with zipfile.ZipFile(path) as archive:
             meta = _read_meta(path, archive)
+            read = _entry_reader(path, archive)
             states = {}
             for name in wanted:
                 if name not in meta:
@@ -201,7 +202,7 @@ def _read(path, wanted):
                                               f"(truncated or corrupt file?)")
                     continue
                 try:
-                    states[name] = _decode(meta[name], lambda key: _read_entry(path, archive, key))
+                    states[name] = _decode(meta[name], read)
                 except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as e:
                     if isinstance(e, CheckpointError):
                         raise
@@ -229,6 +230,19 @@ def _read_meta(path, archive):
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise CheckpointError(f"load_checkpoint: {path}: entry 'step' must be an integer >= 0, got {step!r}")
     return meta
+
+
+def _entry_reader(path, archive):
+    """``read(key)``: each entry read once (a file that names one entry many times gets one
+    array), and all of them together no more than ``MAX_ENTRY_BYTES``."""
+    arrays, total = {}, [0]
+
+    def read(key):
+        if key not in arrays:
+            arrays[key] = _read_entry(path, archive, key, MAX_ENTRY_BYTES - total[0])
+            total[0] += arrays[key].nbytes
+        return arrays[key]
+    return read
 
 
 _HEADER_READERS = {(1, 0): numpy.lib.format.read_array_header_1_0, (2, 0): numpy.lib.format.read_array_header_2_0}

@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import os
+import re
 import stat
 import tracemalloc
 import zipfile
@@ -151,3 +152,16 @@ def test_a_full_disk_names_the_file_and_what_was_kept(tmp_path, monkeypatch):
     assert path.read_bytes() == good and sorted(os.listdir(tmp_path)) == ["c.npz"]
     with pytest.raises(OSError, match=r"could not write .*new\.npz; no new\.npz was written"):
         save_checkpoint(tmp_path / "new.npz", model=model)
+
+
+def test_an_entry_named_many_times_is_read_once_and_the_total_is_bounded(tmp_path, monkeypatch):
+    path, model, opt = _saved(tmp_path)
+    _with_meta(path, lambda meta: meta.update(extra={"list": [{"array": "model/main.0.weight"}] * 1000}))
+    extra = load_checkpoint(path, model=model)["extra"]
+    assert len(extra) == 1000 and all(a is extra[0] for a in extra)          # one array, not a thousand
+    # Each entry fits in 400 bytes (the largest, the first weight, is 320 with its header), but
+    # not all of them together: what is left of the limit shrinks as arrays are read.
+    monkeypatch.setattr(ckpt, "MAX_ENTRY_BYTES", 400)
+    with pytest.raises(CheckpointError, match=r"more than the limit of (\d+)") as e:
+        load_checkpoint(path, model=model)
+    assert int(re.search(r"limit of (\d+)", str(e.value)).group(1)) < 400
