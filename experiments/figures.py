@@ -14,6 +14,7 @@ Each run also writes all its numbers and PNGs to its own results folder, as when
 import argparse
 from pathlib import Path
 
+import tinygrad_opt
 from experiments import common, mnist_optimizers
 from experiments.narrow_linear import __main__ as narrow_linear
 from experiments.optimization_tutorial import __main__ as optimization_tutorial
@@ -41,6 +42,7 @@ def figure_names():
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m experiments.figures",
                                 description="Regenerate every figure the README shows, with the full settings.")
+    p.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_opt {tinygrad_opt.__version__})")
     p.add_argument("--figures", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
                    help=f"where the figures go (default {DEFAULT_FOLDER})")
     p.add_argument("--data", type=Path, default=None, metavar="DIR", help="folder with the MNIST files")

@@ -24,6 +24,12 @@ Output (``--out``, default results/mnist_optimizers): ``mnist_optimizers.json`` 
 number, rewritten after each optimizer's run (so a crash later loses no finished run), then
 ``mnist_accuracy.png`` (test accuracy, with the assignment's numbers as crosses) and
 ``mnist_loss.png`` (training loss). ``--figures DIR`` also copies the two PNGs there.
+
+One folder collects runs: each run is merged into the folder's JSON, keyed by optimizer (its
+settings beside it), under a lock file, so runs with different ``--optimizers``, one after
+the other or at the same time, all end up in the JSON, the tables and the figures. A folder
+that holds runs of another protocol (``--iterations``, ``--eval-every``, ``--seed``) is
+refused before training; ``--fresh`` replaces its results instead.
 ``--data DIR`` names the folder with the MNIST files (see ``tinygrad_opt.data.mnist``).
 
 Checkpoints: every ``--checkpoint-every`` iterations (default 500) each run saves
@@ -33,7 +39,6 @@ killed half-way and resumed ends with the same parameters, bit for bit, as one n
 The final weights are saved as ``params_<optimizer>.npz``.
 """
 import math
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -115,9 +120,10 @@ def new_run(name, x_train, y_train, seed, batch_size=BATCH_SIZE):
 
 
 def train_step(model, optimizer, xb, yb):
-    """One update on a minibatch: forward, loss, backward, step. Returns the loss (a float)."""
+    """One update on a minibatch (Tensors ``xb: (B, 784)``, ``yb: (B,)``): forward, loss, backward,
+    step. Returns the loss (a float)."""
     optimizer.zero_grad()
-    loss = F.nll_loss(model(Tensor(xb)), Tensor(yb))
+    loss = F.nll_loss(model(xb), yb)
     loss.backward()
     optimizer.step()
     return loss.item()
@@ -269,7 +275,8 @@ def accuracy_limits(histories):
     return max(0.0, math.floor(min(values) - 0.5)), min(100.0, math.ceil(max(values) + 0.5))
 
 
-def plot_accuracy(histories, path):
+def plot_accuracy(histories):
+    """Test accuracy against iteration, the assignment's numbers as crosses: a Figure."""
     plt = common.pyplot()
     groups = [[n for n in ASSIGNMENT if n in histories], [n for n in histories if n not in ASSIGNMENT]]
     groups = [g for g in groups if g]
@@ -291,10 +298,11 @@ def plot_accuracy(histories, path):
     axes[0][0].set_title("The assignment's optimizers (lines: ours, crosses: 003)")
     if len(groups) > 1:
         axes[0][1].set_title("The other optimizers")
-    return common.save_figure(fig, path)
+    return fig
 
 
-def plot_loss(histories, path, window=50):
+def plot_loss(histories, window=50):
+    """Training loss (moving average over ``window`` iterations), log scale: a Figure."""
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     colors = dict(zip(SETTINGS, plt.cm.tab10.colors))
@@ -310,7 +318,7 @@ def plot_loss(histories, path, window=50):
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, ncol=2)
     ax.set_title("Training loss, 784-100-10 MLP on MNIST")
-    return common.save_figure(fig, path)
+    return fig
 
 
 def build_parser():
@@ -326,6 +334,8 @@ def build_parser():
                    help="save checkpoint_<optimizer>.npz every N iterations (default 500; 0: never)")
     p.add_argument("--resume", action="store_true",
                    help="continue each run from its checkpoint_<optimizer>.npz in --out, if there is one")
+    p.add_argument("--fresh", action="store_true",
+                   help="replace the results already in --out (default: merge this run's into them)")
     p.add_argument("--figures", type=Path, default=None,
                    help="also copy the PNGs into this folder (e.g. docs/figures)")
     return p
@@ -343,12 +353,17 @@ def main(argv=None):
     if iterations < 1 or eval_every < 1 or args.checkpoint_every < 0:
         raise SystemExit(f"{NAME}: --iterations and --eval-every must be positive, --checkpoint-every >= 0")
     out = common.setup(args, NAME)
+    if args.figures is not None:
+        common.check_out(args.figures, NAME)
+    protocol = {"model": "MLP(784, 10, hidden_dims=[100])", "inputs": "pixel / 255", "batch_size": BATCH_SIZE,
+                "shuffle": "every epoch", "iterations": iterations, "eval_every": eval_every}
+    json_path = out / f"{NAME}.json"
+    with common.locked(json_path):
+        if args.fresh:
+            json_path.unlink(missing_ok=True)
+        check_compatible(common.read_json(json_path), args.seed, protocol, json_path)
 
     x_train, y_train, x_test, y_test = load_mnist_arrays(args.data, normalize="unit")
-    protocol = {"model": "MLP(784, 10, hidden_dims=[100])", "inputs": "pixel / 255", "batch_size": BATCH_SIZE,
-                "shuffle": "every epoch", "iterations": iterations, "eval_every": eval_every,
-                "test_examples": len(x_test)}
-    json_path = out / f"{NAME}.json"
     histories = {}
     for name in names:
         run = new_run(name, x_train, y_train, args.seed)
@@ -362,24 +377,56 @@ def main(argv=None):
                                     checkpoint if args.checkpoint_every else None, args.checkpoint_every)
         save_checkpoint(out / f"params_{name}.npz", model=run.model, step=run.step)
         # After every run, before any table or figure: a later crash keeps the finished runs.
-        common.save_json(json_path, results_json(args, protocol, histories))
+        finished = {name: histories[name]}
+        common.update_json(json_path, lambda old: merge_results(old, args.seed, protocol, finished, json_path))
         print(f"{LABELS[name]:>13}: {run_summary(histories[name], run.step)}", file=sys.stderr)
 
-    print(f"\nTest accuracy (%) of the 784-100-10 MLP, batch 100, seed {args.seed}:\n")
-    if any(n in ASSIGNMENT for n in histories):
-        print(assignment_table(histories) + "\n")
-    if any(n not in ASSIGNMENT for n in histories):
-        print(others_table(histories) + "\n")
-    print(summary_table(histories) + "\n")
-
-    figures = [plot_accuracy(histories, out / "mnist_accuracy.png"),
-               plot_loss(histories, out / "mnist_loss.png")]
+    # Tables and figures show every run in the folder, this command's and earlier ones'; drawn
+    # under the lock, so the last figure written is the one of the most runs.
+    with common.locked(json_path):
+        results = common.read_json(json_path)
+        every = {n: with_nan(h) for n, h in results["runs"].items()}
+        print(f"\nTest accuracy (%) of the 784-100-10 MLP, batch 100, seed {args.seed}:\n")
+        if any(n in ASSIGNMENT for n in every):
+            print(assignment_table(every) + "\n")
+        if any(n not in ASSIGNMENT for n in every):
+            print(others_table(every) + "\n")
+        print(summary_table(every) + "\n")
+        figures = [common.save_figure(plot_accuracy(every), out / "mnist_accuracy.png"),
+                   common.save_figure(plot_loss(every), out / "mnist_loss.png")]
     if args.figures:
         args.figures.mkdir(parents=True, exist_ok=True)
         for path in figures:
-            shutil.copyfile(path, args.figures / path.name)
+            common.atomic_write(args.figures / path.name, lambda f, path=path: f.write(path.read_bytes()))
     print(f"wrote {json_path} and {', '.join(p.name for p in figures)} in {out}")
-    return results_json(args, protocol, histories)
+    return results
+
+
+def check_compatible(results, seed, protocol, path):
+    """Refuse to merge into ``path`` the runs of another protocol or seed (before training)."""
+    if results is None:
+        return
+    theirs = {"seed": results.get("seed"), **results.get("protocol", {})}
+    ours = {"seed": seed, **protocol}
+    differ = [f"{k} {theirs.get(k)!r} there, {v!r} here" for k, v in ours.items() if theirs.get(k) != v]
+    if differ:
+        raise common.SetupError(f"{path.parent} holds runs of another protocol ({'; '.join(differ)}); "
+                                f"use another --out, or --fresh to replace them")
+
+
+def merge_results(old, seed, protocol, histories, path):
+    """The folder's results with ``histories`` added: runs keyed by optimizer (a run of the same
+    optimizer replaces the earlier one), in the order of ``SETTINGS``."""
+    check_compatible(old, seed, protocol, path)
+    runs = dict(old["runs"]) if old else {}
+    runs.update(histories)
+    runs = {n: runs[n] for n in SETTINGS if n in runs}
+    return results_json(seed, protocol, runs)
+
+
+def with_nan(history):
+    """A history read back from JSON: the losses that were nan or inf (null there) as nan."""
+    return {**history, "train_loss": [math.nan if v is None else v for v in history["train_loss"]]}
 
 
 def run_summary(history, steps):
@@ -390,21 +437,23 @@ def run_summary(history, steps):
     return f"{steps} iterations in {history['seconds']:.1f} s{accuracy}"
 
 
-def results_json(args, protocol, histories):
-    """Every number of the runs finished so far (what ``mnist_optimizers.json`` holds)."""
+def results_json(seed, protocol, histories):
+    """Every number of the runs ``histories`` (what ``mnist_optimizers.json`` holds)."""
     comparison = {n: [{"iteration": s, "measured": accuracy_at(histories[n], s),
                        "reported": reported_at(n, s)} for s in table_steps(histories)]
                   for n in histories if n in REPORTED}
     return {
         "experiment": NAME,
-        "seed": args.seed,
+        "seed": seed,
         "backend": backend.current().name,
         "protocol": protocol,
         "settings": {n: {"optimizer": SETTINGS[n][0].__name__, **SETTINGS[n][1]} for n in histories},
+        "diverged": [n for n, h in histories.items() if h["diverged_at"] is not None],
         "reported": REPORTED,
         "comparison": comparison,
         "runs": histories,
     }
+
 
 if __name__ == "__main__":
     common.main_or_exit(main)

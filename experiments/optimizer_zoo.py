@@ -74,7 +74,9 @@ def run(fn, start, cls, kwargs, steps):
     return np.array(points), np.array(losses)
 
 
-def plot_function(plt, name, fn, box, minimum, results, resolution):
+def plot_function(name, fn, box, minimum, results, resolution):
+    """Contours of ``fn`` over ``box`` and each optimizer's trajectory: a Figure."""
+    plt = common.pyplot()
     xmin, xmax, ymin, ymax = box
     xs, ys = np.meshgrid(np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution))
     zs = fn(xs, ys)
@@ -87,6 +89,18 @@ def plot_function(plt, name, fn, box, minimum, results, resolution):
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel="x", ylabel="y",
            title=f"{name}: trajectories over log10(f) contours")
     ax.legend(fontsize=7, loc="best")
+    return fig
+
+
+def plot_losses(curves):
+    """Loss against step, one panel per function, one line per optimizer: a Figure."""
+    plt = common.pyplot()
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), squeeze=False)
+    for ax, (name, results) in zip(axes[0], curves.items()):
+        for opt_name, (_, losses) in results.items():
+            ax.semilogy(np.maximum(losses, 1e-16), lw=1.2, label=opt_name)
+        ax.set(title=name, xlabel="step", ylabel="loss (log scale)")
+    axes[0][0].legend(fontsize=7)
     return fig
 
 
@@ -110,17 +124,10 @@ def main(argv=None):
         summary["functions"][name] = {"start": start, "minimum": minimum, "optimizers": record}
         curves[name] = results
     common.save_json(out / "optimizer_zoo.json", summary)     # the numbers first: a plotting crash loses none
-    plt = common.pyplot()
     for name, results in curves.items():
         fn, _, minimum, box = FUNCTIONS[name][:4]
-        common.save_figure(plot_function(plt, name, fn, box, minimum, results, resolution), out / f"{name.replace(' ', '_')}.png")
-    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5))
-    for ax, (name, results) in zip(axes, curves.items()):
-        for opt_name, (_, losses) in results.items():
-            ax.semilogy(np.maximum(losses, 1e-16), lw=1.2, label=opt_name)
-        ax.set(title=name, xlabel="step", ylabel="loss (log scale)")
-    axes[0].legend(fontsize=7)
-    common.save_figure(fig, out / "loss_vs_step.png")
+        common.save_figure(plot_function(name, fn, box, minimum, results, resolution), out / f"{name.replace(' ', '_')}.png")
+    common.save_figure(plot_losses(curves), out / "loss_vs_step.png")
     names = list(optimizers(0, 0))
     rows = [[opt_name] + [f"{summary['functions'][f]['optimizers'][opt_name]['final_loss']:.3g}" for f in FUNCTIONS]
             for opt_name in names]

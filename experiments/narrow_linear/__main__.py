@@ -60,7 +60,7 @@ def main(argv=None):
             print(f"[{name}: {time.perf_counter() - began:.1f} s]")
     finally:
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(cancel_futures=True)      # after Ctrl-C: no queued sweep starts
     print(f"\nnarrow_linear: {', '.join(names)} in {time.perf_counter() - start:.1f} s")
     if args.figures:
         args.figures.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy
 
+from experiments import common
 from tinygrad_opt import backend
 
 from .batched import train_batch
@@ -42,7 +43,8 @@ def parallel_executor(workers=None):
     with a GPU backend and with threads in the parent (a progress bar's).
     """
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count(),
-                               mp_context=multiprocessing.get_context("spawn"))
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=common.worker_init)   # one BLAS thread each; Ctrl-C to the parent
 
 
 def run_batch(task):

@@ -54,8 +54,10 @@ def main(argv=None):
         results[name] = SECTIONS[name](course_data, args, out)
         seconds[name] = time.perf_counter() - started
         print(f"({name}: {seconds[name]:.1f} s; wrote {name}.png and {name}.json in {out})")
-    common.save_json(out / "sections.json", {"experiment": NAME, "seed": args.seed, "quick": args.quick,
-                                             "backend": backend.current().name, "seconds": seconds})
+    # Merged with the sections earlier runs into this folder recorded: none is lost.
+    common.update_json(out / "sections.json", lambda old: {
+        "experiment": NAME, "seed": args.seed, "quick": args.quick, "backend": backend.current().name,
+        "seconds": {**(old or {}).get("seconds", {}), **seconds}})
     if args.figures:
         args.figures.mkdir(parents=True, exist_ok=True)
         for name in KEY_FIGURES:

@@ -11,6 +11,7 @@ whose loss turns nan or inf stops there and is recorded as diverged.
 """
 import numpy as np
 
+import tinygrad_opt.nn.functional as F
 from experiments import common
 from tinygrad_opt import manual_seed, nn, no_grad, optim
 from tinygrad_opt.data import MinibatchIterator
@@ -57,7 +58,7 @@ def run(data, args, out):
         for epoch in range(1, epochs + 1):
             for xb, yb in batches:
                 optimizer.zero_grad()
-                loss = loss_fn(model, xb, yb)
+                loss = F.nll_loss(model(xb), yb)     # the batches are Tensors
                 loss.backward()
                 optimizer.step()
                 scheduler.step()

@@ -16,12 +16,12 @@ import copy
 
 import numpy as np
 
+import tinygrad_opt.nn.functional as F
 from experiments import common
 from tinygrad_opt import backend, manual_seed, nn
 from tinygrad_opt.data import sample_minibatch
 from tinygrad_opt.optim.functional import gradient_update, momentum_update, rmsprop_update
 
-from .course import loss_fn
 
 BATCH_SIZE, STEPS, LR = 128, 300, 2e-3
 METHODS = {"SGD": (gradient_update, {}), "Momentum": (momentum_update, {"beta": 0.9}),
@@ -41,7 +41,7 @@ def train(base, method, lr, x, y, steps, seed):
     losses = []
     for _ in range(steps):
         xb, yb = sample_minibatch(x, y, BATCH_SIZE, rng)
-        loss = loss_fn(model, xb, yb)
+        loss = F.nll_loss(model(xb), yb)     # the batches are Tensors
         if update is gradient_update:
             update(loss, params, lr=lr)
         else:

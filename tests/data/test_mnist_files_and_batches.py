@@ -8,6 +8,8 @@ import gzip
 import hashlib
 import io
 import os
+import stat
+import tracemalloc
 import urllib.error
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_opt
+from tinygrad_opt import backend
 from tinygrad_opt.data import (ChecksumError, DatasetNotFoundError, IDXError, MinibatchIterator,
                                data_dir, load_mnist, load_mnist_arrays, normalize, read_idx,
                                sample_minibatch, subset, train_mean_std, write_idx)
@@ -118,7 +121,7 @@ def test_damaged_gzip_stream(tmp_path):
     ("0000", "expected a 4-byte IDX header, found 2 bytes"),
     ("0000 0803 0000000a 0000001c", "expected 3 dimension sizes (16-byte header), found only 12 bytes"),
     ("0000 0801 00000005 070201", "expected 5 bytes of data (uint8) for shape (5,), found 3 (file truncated?)"),
-    ("0000 0801 00000002 070201", "expected 2 bytes of data (uint8) for shape (2,), found 3 (trailing bytes"),
+    ("0000 0801 00000002 070201", "expected 2 bytes of data (uint8) for shape (2,), found more (trailing bytes"),
     ("0000 0C01 00000002 00000001 0000", "expected 8 bytes of data (int32) for shape (2,), found 6"),
 ])
 def test_corrupt_headers_give_clear_errors(tmp_path, header_and_data, expected):
@@ -128,6 +131,38 @@ def test_corrupt_headers_give_clear_errors(tmp_path, header_and_data, expected):
         read_idx(path)
     assert str(error.value).startswith(f"{path}: ")
     assert expected in str(error.value)
+
+
+def _gzip_bomb(path, declared_shape, actual_bytes):
+    """A small .gz whose IDX header declares ``declared_shape`` uint8 and holds ``actual_bytes`` zeros."""
+    header = bytes([0, 0, 8, len(declared_shape)]) + b"".join(n.to_bytes(4, "big") for n in declared_shape)
+    path.write_bytes(gzip.compress(header + bytes(actual_bytes)))
+
+
+def test_a_header_past_the_limit_is_refused_before_allocating(tmp_path):
+    """A 2 MB .gz used to cost 4.2 GB: now the header is checked before anything is decompressed."""
+    path = tmp_path / "huge-idx3-ubyte.gz"
+    _gzip_bomb(path, (60000, 28, 28 * 10000), 1000)          # declares 470 GB
+    with pytest.raises(IDXError, match=r"huge-idx3-ubyte\.gz: the header declares shape .* more than the limit"):
+        read_idx(path)
+    _gzip_bomb(path, (10, 10), 100)
+    with pytest.raises(IDXError, match="more than the limit of 99 bytes"):
+        read_idx(path, max_bytes=99)
+    assert read_idx(path, max_bytes=100).shape == (10, 10)
+
+
+def test_trailing_data_is_refused_without_reading_it(tmp_path):
+    """Bytes past the declared array: refused after reading one more byte, not the whole rest."""
+    path = tmp_path / "trailing-idx1-ubyte.gz"
+    _gzip_bomb(path, (4,), 4 + 50_000_000)                    # 50 MB of zeros compress to about 50 kB
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError, match=r"trailing-idx1-ubyte\.gz: .*trailing bytes"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"read_idx held {peak} bytes for a 4-byte array"
 
 
 def test_write_idx_rejects_what_idx_cannot_hold(tmp_path):
@@ -318,6 +353,14 @@ def test_download_verifies_then_renames_atomically(tmp_path, monkeypatch):
     assert all(source.parent == folder and source.name.endswith(".part") for source, _ in renames)
     assert sorted(p.name for p in folder.iterdir()) == sorted(mnist.FILES)
     assert all((folder / name).read_bytes() == files[name] for name in mnist.FILES)
+    # created as open() would under the umask (0644 under 022), not mkstemp's 0600
+    assert all(stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~_umask() for name in mnist.FILES)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_corrupt_download_is_not_kept_and_next_mirror_is_tried(tmp_path, monkeypatch):
@@ -480,7 +523,18 @@ def test_real_fashion_mnist():
 # ---------------------------------------------------------------- minibatches
 
 def _epoch(batches):
-    return [(xb.copy(), yb.copy()) for xb, yb in batches]
+    """An epoch's batches as NumPy pairs; each batch must come as a pair of Tensors."""
+    return [_host(xb, yb) for xb, yb in batches]
+
+
+def _host(xb, yb):
+    assert isinstance(xb, tinygrad_opt.Tensor) and isinstance(yb, tinygrad_opt.Tensor)
+    assert not xb.requires_grad and not yb.requires_grad
+    return xb.numpy().copy(), yb.numpy().copy()
+
+
+def _labels(batches):
+    return [_host(xb, yb)[1] for xb, yb in batches]
 
 
 def test_each_epoch_covers_every_example_once():
@@ -511,7 +565,7 @@ def test_epochs_partition_the_examples(n, batch_size, drop_last, shuffle, seed):
         return
     batches = MinibatchIterator(np.arange(n), np.arange(n), batch_size, shuffle, seed, drop_last)
     for _ in range(2):
-        seen = [yb for _, yb in batches]
+        seen = _labels(batches)
         assert len(seen) == len(batches)
         flat = np.concatenate(seen)
         assert len(set(flat)) == len(flat) == (n // batch_size * batch_size if drop_last else n)
@@ -520,11 +574,11 @@ def test_epochs_partition_the_examples(n, batch_size, drop_last, shuffle, seed):
 def test_same_seed_same_batches_and_epochs_differ():
     x = np.arange(100)
     first, again = MinibatchIterator(x, x, 10, seed=3), MinibatchIterator(x, x, 10, seed=3)
-    epochs = [np.concatenate([yb for _, yb in first]) for _ in range(3)]
-    epochs_again = [np.concatenate([yb for _, yb in again]) for _ in range(3)]
+    epochs = [np.concatenate(_labels(first)) for _ in range(3)]
+    epochs_again = [np.concatenate(_labels(again)) for _ in range(3)]
     assert all(np.array_equal(a, b) for a, b in zip(epochs, epochs_again))
     assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(epochs[1], epochs[2])
-    other_seed = np.concatenate([yb for _, yb in MinibatchIterator(x, x, 10, seed=4)])
+    other_seed = np.concatenate(_labels(MinibatchIterator(x, x, 10, seed=4)))
     assert not np.array_equal(epochs[0], other_seed)
     assert epochs[1].tolist() == MinibatchIterator(x, x, 10, seed=3).epoch_order(1).tolist()
 
@@ -532,22 +586,22 @@ def test_same_seed_same_batches_and_epochs_differ():
 def test_no_shuffle_keeps_the_order():
     x = np.arange(7)
     batches = MinibatchIterator(x, x, 3, shuffle=False)
-    assert [yb.tolist() for _, yb in batches] == [[0, 1, 2], [3, 4, 5], [6]]
-    assert [yb.tolist() for _, yb in batches] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [yb.tolist() for yb in _labels(batches)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [yb.tolist() for yb in _labels(batches)] == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 @pytest.mark.parametrize("stop_after", [0, 1, 5, 7, 8, 13, 16])
 def test_resume_from_state_dict_sees_the_same_batches(stop_after):
     x = np.arange(50)
     uninterrupted = MinibatchIterator(x, x, 7, seed=5)      # 8 batches per epoch
-    reference = [yb.tolist() for _ in range(3) for _, yb in uninterrupted]
+    reference = [yb.tolist() for _ in range(3) for yb in _labels(uninterrupted)]
 
     # Train on batches, checkpointing after each, until the run is killed.
     killed = MinibatchIterator(x, x, 7, seed=5)
     seen, checkpoint = [], killed.state_dict()
     while len(seen) < stop_after:
         for _, yb in killed:
-            seen.append(yb.tolist())
+            seen.append(yb.numpy().tolist())
             checkpoint = killed.state_dict()
             if len(seen) == stop_after:
                 break
@@ -555,7 +609,7 @@ def test_resume_from_state_dict_sees_the_same_batches(stop_after):
     resumed = MinibatchIterator(x, x, 7, seed=5)
     resumed.load_state_dict(checkpoint)
     while len(seen) < len(reference):
-        seen += [yb.tolist() for _, yb in resumed]
+        seen += [yb.tolist() for yb in _labels(resumed)]
     assert seen == reference
 
 
@@ -601,44 +655,39 @@ def test_x_and_y_must_have_the_same_length():
         sample_minibatch(np.arange(10), np.arange(9), 2, np.random.default_rng(0))
 
 
-class _DeviceLike:
-    """An array that only supports len() and indexing with a NumPy integer array, like a
-    GPU array: NumPy functions may not touch it."""
-
-    def __init__(self, values):
-        self._values = values
-
-    def __len__(self):
-        return len(self._values)
-
-    def __getitem__(self, idx):
-        assert isinstance(idx, np.ndarray) and idx.dtype.kind == "i"
-        return _DeviceLike(self._values[idx])
-
-    def __array__(self, *args, **kwargs):
-        raise TypeError("device array: no implicit conversion to NumPy")
-
-
-def test_batches_work_on_any_fancy_indexable_array():
-    x, y = _DeviceLike(np.arange(10) * 2), _DeviceLike(np.arange(10))
+def test_batches_stay_on_the_arrays_device():
+    """On a device backend (the stand-in GPU) the batches are Tensors of that backend: the
+    arrays are only indexed, never copied to the host."""
+    fake = backend.get("fakegpu")
+    x, y = fake.from_host(np.arange(10) * 2), fake.from_host(np.arange(10))
     epoch = list(MinibatchIterator(x, y, 4, seed=0))
-    assert sorted(np.concatenate([yb._values for _, yb in epoch])) == list(range(10))
+    assert all(backend.backend_of(b.array) is fake for pair in epoch for b in pair)
+    assert sorted(np.concatenate([yb.numpy() for _, yb in epoch])) == list(range(10))
     xb, yb = sample_minibatch(x, y, 3, np.random.default_rng(0))
-    np.testing.assert_array_equal(xb._values, yb._values * 2)
+    assert backend.backend_of(xb.array) is fake
+    np.testing.assert_array_equal(xb.numpy(), yb.numpy() * 2)
     xs, ys = subset(x, y, n=5, seed=0)
-    assert len(xs) == len(ys) == 5
+    assert backend.backend_of(xs) is fake and len(xs) == len(ys) == 5
+
+
+def test_iterators_take_tensors_too():
+    x, y = tinygrad_opt.Tensor(np.arange(10.0)), tinygrad_opt.Tensor(np.arange(10))
+    xb, yb = next(iter(MinibatchIterator(x, y, 4, seed=0)))
+    np.testing.assert_array_equal(xb.numpy(), yb.numpy())
+    xs, ys = subset(x, y, n=5, seed=0)
+    assert isinstance(xs, tinygrad_opt.Tensor) and np.array_equal(xs.numpy(), ys.numpy())
 
 
 def test_sample_minibatch():
     x, y = np.arange(100) * 3, np.arange(100)
     rng = np.random.default_rng(0)
-    xb, yb = sample_minibatch(x, y, 20, rng)
+    xb, yb = _host(*sample_minibatch(x, y, 20, rng))
     assert xb.shape == (20,) and len(set(yb)) == 20 and np.array_equal(xb, yb * 3)
-    _, yb2 = sample_minibatch(x, y, 20, rng)
+    yb2 = sample_minibatch(x, y, 20, rng)[1].numpy()
     assert not np.array_equal(yb, yb2)                      # the generator moves on
-    _, yb_again = sample_minibatch(x, y, 20, np.random.default_rng(0))
+    yb_again = sample_minibatch(x, y, 20, np.random.default_rng(0))[1].numpy()
     np.testing.assert_array_equal(yb, yb_again)             # same seed, same batch
-    assert sorted(sample_minibatch(x, y, 100, rng)[1]) == list(range(100))
+    assert sorted(sample_minibatch(x, y, 100, rng)[1].numpy()) == list(range(100))
     with pytest.raises(ValueError, match="num_points=101 is more than the 100 examples"):
         sample_minibatch(x, y, 101, rng)
     with pytest.raises(TypeError, match="numpy.random.Generator"):
@@ -649,14 +698,14 @@ def test_sample_minibatch_has_the_courses_signature():
     """sample_minibatch(input_data, target_data, num_points=100, rng=None), as in the course;
     without rng it draws from the generator manual_seed seeds."""
     x, y = np.arange(500) * 3, np.arange(500)
-    xb, yb = sample_minibatch(x, y)
+    xb, yb = _host(*sample_minibatch(x, y))
     assert xb.shape == yb.shape == (100,) and len(set(yb)) == 100 and np.array_equal(xb, yb * 3)
-    xb, yb = sample_minibatch(input_data=x, target_data=y, num_points=7, rng=np.random.default_rng(1))
-    np.testing.assert_array_equal(yb, sample_minibatch(x, y, 7, np.random.default_rng(1))[1])
+    xb, yb = _host(*sample_minibatch(input_data=x, target_data=y, num_points=7, rng=np.random.default_rng(1)))
+    np.testing.assert_array_equal(yb, sample_minibatch(x, y, 7, np.random.default_rng(1))[1].numpy())
     tinygrad_opt.manual_seed(3)
-    first = sample_minibatch(x, y, num_points=10)[1]
+    first = sample_minibatch(x, y, num_points=10)[1].numpy()
     tinygrad_opt.manual_seed(3)
-    np.testing.assert_array_equal(sample_minibatch(x, y, num_points=10)[1], first)
+    np.testing.assert_array_equal(sample_minibatch(x, y, num_points=10)[1].numpy(), first)
 
 
 def test_subset_is_seeded_and_distinct():

@@ -200,10 +200,11 @@ def finish(process):
 
 
 def results(out):
-    """The final parameters (bytes) and the JSON numbers, without the wall-clock times."""
+    """The final parameters (bytes) and the JSON numbers, without the wall-clock times and provenance."""
     with np.load(out / "params_adam.npz") as npz:
         params = {k: npz[k].tobytes() for k in npz.files if k.startswith("model/")}
     numbers = json.loads((out / "mnist_optimizers.json").read_text())
+    assert numbers.pop("provenance")["threads"] == 1          # the command lines differ (--out, --resume)
     for history in numbers["runs"].values():
         history.pop("seconds")
     return params, numbers

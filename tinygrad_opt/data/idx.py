@@ -18,6 +18,7 @@ recognises gzip by its first two bytes (1f 8b), not by the file name, so a
 renamed file still reads.
 """
 import gzip
+import io
 import math
 import struct
 import zlib
@@ -42,55 +43,90 @@ class IDXError(ValueError):
     """A file is not a valid IDX file; the message names the file and the problem."""
 
 
-def read_idx(path):
+# The largest array read_idx allocates unless told otherwise: 2 GiB (MNIST's largest file
+# holds 47 MB). A header is read first, so a crafted or damaged one that declares more is
+# refused before any memory is taken.
+MAX_BYTES = 1 << 31
+
+
+def read_idx(path, max_bytes=MAX_BYTES):
     """Read an IDX file (raw or gzip-compressed) into a NumPy array.
 
     Returns a new, writable array in native byte order with the shape and
     dtype the header declares, e.g. ``(60000, 28, 28) uint8``.
-    Raises ``IDXError`` (a ``ValueError``) for a truncated or corrupt file.
+    Raises ``IDXError`` (a ``ValueError``) naming the file for a truncated or corrupt
+    file, for bytes after the declared data, and for a header that declares more than
+    ``max_bytes`` of data -- before allocating anything.
+
+    Bounded: the header is read first, then exactly the bytes it declares (a gzip file is
+    decompressed as it is read, never more than that), then one byte to check the file ends.
     """
     path = Path(path)
-    return parse_idx(path.read_bytes(), source=str(path))
+    with open(path, "rb") as f:
+        return _read_stream(f, str(path), max_bytes)
 
 
-def parse_idx(data, source="<bytes>"):
+def parse_idx(data, source="<bytes>", max_bytes=MAX_BYTES):
     """Parse the bytes of an IDX file (raw or gzip); ``source`` names it in errors."""
-    if data[:2] == GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as e:
-            # EOFError: stream cut short; BadGzipFile (an OSError): bad header
-            # or CRC; zlib.error: damaged compressed data.
-            raise IDXError(f"{source}: corrupt gzip stream ({e}); file truncated or damaged?") from e
+    return _read_stream(io.BytesIO(data), source, max_bytes)
 
-    if len(data) < 4:
-        raise IDXError(f"{source}: expected a 4-byte IDX header, found {len(data)} bytes (file truncated?)")
-    zero0, zero1, type_code, ndim = data[:4]
+
+def _read_stream(f, source, max_bytes):
+    if f.read(2) == GZIP_MAGIC:
+        f.seek(0)
+        f = gzip.GzipFile(fileobj=f, mode="rb")
+    else:
+        f.seek(0)
+    try:
+        return _read_array(f, source, max_bytes)
+    except (EOFError, OSError, zlib.error) as e:
+        # EOFError: stream cut short; BadGzipFile (an OSError): bad header
+        # or CRC; zlib.error: damaged compressed data.
+        raise IDXError(f"{source}: corrupt gzip stream ({e}); file truncated or damaged?") from e
+
+
+def _read_array(f, source, max_bytes):
+    magic = f.read(4)
+    if len(magic) < 4:
+        raise IDXError(f"{source}: expected a 4-byte IDX header, found {len(magic)} bytes (file truncated?)")
+    zero0, zero1, type_code, ndim = magic
     if zero0 != 0 or zero1 != 0:
         raise IDXError(f"{source}: not an IDX file: expected magic bytes 00 00 <type> <ndim>, "
-                       f"found {data[:4].hex(' ')}")
+                       f"found {magic.hex(' ')}")
     if type_code not in TYPES:
         known = ", ".join(f"0x{code:02X}" for code in TYPES)
         raise IDXError(f"{source}: unknown IDX type code 0x{type_code:02X}; expected one of {known}")
     if ndim == 0:
         raise IDXError(f"{source}: IDX header declares 0 dimensions; expected at least 1")
 
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise IDXError(f"{source}: expected {ndim} dimension sizes ({header_size}-byte header), "
-                       f"found only {len(data)} bytes (file truncated?)")
-    shape = struct.unpack_from(f">{ndim}I", data, 4)
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise IDXError(f"{source}: expected {ndim} dimension sizes ({4 + 4 * ndim}-byte header), "
+                       f"found only {4 + len(sizes)} bytes (file truncated?)")
+    shape = struct.unpack(f">{ndim}I", sizes)
     dtype = TYPES[type_code]
-
     expected = math.prod(shape) * dtype.itemsize
-    found = len(data) - header_size
-    if found != expected:
-        hint = "file truncated?" if found < expected else "trailing bytes after the data"
-        raise IDXError(f"{source}: expected {expected} bytes of data ({dtype.name}) for shape {shape}, "
-                       f"found {found} ({hint})")
+    if expected > max_bytes:
+        raise IDXError(f"{source}: the header declares shape {shape} ({dtype.name}), {expected} bytes of data, "
+                       f"more than the limit of {max_bytes} bytes; a damaged or crafted header? "
+                       f"(read_idx(path, max_bytes=...) raises the limit)")
 
+    # Read into one buffer of the declared size: never more memory than the array needs.
+    buffer = bytearray(expected)
+    found = f.readinto(buffer) if expected else 0
+    while found < expected:
+        more = f.readinto(memoryview(buffer)[found:])
+        if not more:
+            break
+        found += more
+    if found < expected:
+        raise IDXError(f"{source}: expected {expected} bytes of data ({dtype.name}) for shape {shape}, "
+                       f"found {found} (file truncated?)")
+    if f.read(1):
+        raise IDXError(f"{source}: expected {expected} bytes of data ({dtype.name}) for shape {shape}, "
+                       f"found more (trailing bytes after the data)")
     # astype copies: the result owns writable memory in native byte order.
-    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
 

@@ -1,14 +1,16 @@
 """Drawing examples from a dataset: epochs of minibatches, random minibatches, subsets.
 
-Everything here works on any pair of arrays ``x: (N, ...)``, ``y: (N, ...)`` that
-support ``len()`` and indexing with an integer NumPy array, ``x[idx]`` -- NumPy arrays,
-or arrays living on a GPU. NumPy only makes the indices; x and y are only indexed.
+Everything here works on any pair ``x: (N, ...)``, ``y: (N, ...)`` of Tensors or arrays
+(NumPy arrays, or arrays living on a GPU). NumPy only makes the indices; x and y are only
+indexed. The minibatches come out as Tensors without grad, ready for a model
+(``model(xb)``, ``F.nll_loss(log_probs, yb)``); ``subset`` gives back the kind it was given.
 """
 import numbers
 
 import numpy as np
 
 from .. import backend
+from ..tensor import Tensor
 
 
 class MinibatchIterator:
@@ -16,7 +18,7 @@ class MinibatchIterator:
 
         batches = MinibatchIterator(x_train, y_train, batch_size=100, seed=0)
         for epoch in range(3):
-            for xb, yb in batches:      # xb: (100, 784), yb: (100,)
+            for xb, yb in batches:      # Tensors xb: (100, 784), yb: (100,)
                 ...
 
     Epoch k visits the N examples in the order ``default_rng([seed, k]).permutation(N)``
@@ -42,7 +44,7 @@ class MinibatchIterator:
         if drop_last and batch_size > self.num_examples:
             raise ValueError(f"batch_size={batch_size} with drop_last=True leaves no batch "
                              f"of only {self.num_examples} examples")
-        self.x, self.y = x, y
+        self.x, self.y = _array(x), _array(y)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
@@ -79,7 +81,7 @@ class MinibatchIterator:
             # Counted before the yield: while the caller holds this batch, the state
             # already says it was handed out, so a checkpoint taken then resumes after it.
             self.batches_done += 1
-            yield self.x[idx], self.y[idx]
+            yield Tensor(self.x[idx]), Tensor(self.y[idx])
 
     def state_dict(self):
         """What a checkpoint needs to resume: the counter, and the settings to check."""
@@ -107,22 +109,15 @@ def sample_minibatch(input_data, target_data, num_points=100, rng=None):
     """A random minibatch, the course's ``sample_minibatch``: ``num_points`` distinct examples,
     all equally likely.
 
-    input_data: (N, ...), target_data: (N, ...)  ->  (num_points, ...), (num_points, ...)
+    input_data: (N, ...), target_data: (N, ...)  ->  Tensors (num_points, ...), (num_points, ...)
     ``rng`` is a ``numpy.random.Generator``, e.g. ``np.random.default_rng(0)``; pass the
     same one to every call so each call draws a new batch. Without it, the batch comes from
     the generator ``tinygrad_opt.manual_seed`` seeds, as the course's version draws from
     NumPy's global one. The course draws with replacement (``np.random.choice(N, num_points)``),
     so an example may appear twice in its batch; here it cannot.
     """
-    num_examples = _check_pair(input_data, target_data)
-    _check_count(num_points, "num_points", at_most=num_examples)
-    if rng is None:
-        rng = backend.host_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-    idx = rng.choice(num_examples, size=int(num_points), replace=False)
-    return input_data[idx], target_data[idx]
+    idx = _draw(input_data, target_data, num_points, "num_points", rng)
+    return Tensor(_array(input_data)[idx]), Tensor(_array(target_data)[idx])
 
 
 def subset(images, labels, n=500, seed=0):
@@ -131,10 +126,31 @@ def subset(images, labels, n=500, seed=0):
     The course trains its first models on 500 random MNIST training examples.
     The course draws them with ``np.random.choice(60000, 500)``, which may pick an
     example twice; here they are drawn without replacement, so all n are distinct.
+    Returns the same kind (arrays or Tensors) as ``images`` and ``labels``.
     """
-    num_examples = _check_pair(images, labels)
-    _check_count(n, "n", at_most=num_examples)
-    return sample_minibatch(images, labels, n, np.random.default_rng(seed))
+    idx = _draw(images, labels, n, "n", np.random.default_rng(seed))
+    return _index(images, idx), _index(labels, idx)
+
+
+def _draw(x, y, count, name, rng):
+    """``count`` distinct indices into the pair ``x, y``, drawn from ``rng`` (default: the seeded host one)."""
+    num_examples = _check_pair(x, y)
+    _check_count(count, name, at_most=num_examples)
+    if rng is None:
+        rng = backend.host_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    return rng.choice(num_examples, size=int(count), replace=False)
+
+
+def _array(x):
+    """The backend array behind a Tensor; an array as it is."""
+    return x.array if isinstance(x, Tensor) else x
+
+
+def _index(x, idx):
+    return Tensor(x.array[idx]) if isinstance(x, Tensor) else x[idx]
 
 
 def _check_pair(x, y):

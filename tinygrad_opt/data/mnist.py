@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..checkpoint import file_mode
 from .idx import parse_idx
 
 ENV_VAR = "TINYGRAD_OPT_DATA"
@@ -266,6 +267,7 @@ def _download(url, destination, expected_sha256):
         # either no file or the whole verified file, never a partial download.
         handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name + ".",
                                              suffix=".part")
+        os.chmod(temporary, file_mode())    # as open() would: readable by others under umask 022
         digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as out, _urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
             while chunk := response.read(1 << 20):
