@@ -3,6 +3,7 @@
 Each interactive demo's controls are options of its section, with the course's ranges and
 defaults (``--momentum-lr 5.01``); a value outside the widget's range is refused.
 """
+import argparse
 import shutil
 import time
 from pathlib import Path
@@ -41,13 +42,14 @@ DEMOS = (("momentum", momentum.KNOBS, "interactive demo 4, momentum_experiment")
 
 
 def _option_type(knob, name):
+    """argparse's type for a knob's option: the default's type, checked against the widget's range."""
     kind = type(knob.default)
+
     def parse(text):
         try:
             return knob.check(name, kind(text))
         except ValueError as e:
-            raise ValueError(str(e)) from None
-    parse.__name__ = kind.__name__
+            raise argparse.ArgumentTypeError(str(e)) from None
     return parse
 
 
