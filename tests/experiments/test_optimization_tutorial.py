@@ -213,3 +213,33 @@ def test_final_quick_reports_all_three_models(course_data, tmp_path):
         assert set(numbers) >= {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}
     assert result["starting"]["lr"] == 1e-5 and result["starting"]["batch_size"] == 64
     assert result["tuned"]["test_accuracy"] > result["starting"]["evaluation"]["test_accuracy"]
+
+
+def test_filters_end_loss_is_what_adam_gives_not_below_1e_2(course_data):
+    """The course's comment expects the partially trained model's loss below 1e-2 after 200 Adam steps
+    (lr 7e-4); on its subset an independent float64 NumPy Adam from the same start ends at the
+    engine's loss, about 0.11."""
+    from experiments.optimization_tutorial.course import partially_trained_linear
+    model, losses = partially_trained_linear(course_data.X, course_data.y, SEED)
+    manual_seed(SEED)
+    start = nn.MLP(in_dim=784, out_dim=10, hidden_dims=[])
+    params = [p.numpy().astype(np.float64) for p in start.parameters()]
+    X, Y = course_data.X.astype(np.float64), np.eye(10)[course_data.y]
+
+    def loss_and_grads(W, b):
+        z = X @ W.T + b
+        z -= z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        g = (np.exp(logp) - Y) / len(X)
+        return -(logp * Y).sum(axis=1).mean(), [g.T @ X, g.sum(axis=0)]
+
+    m, v = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    for t in range(1, 201):
+        _, grads = loss_and_grads(*params)
+        for i, g in enumerate(grads):
+            m[i] = 0.9 * m[i] + 0.1 * g
+            v[i] = 0.999 * v[i] + 0.001 * g * g
+            params[i] -= 7e-4 * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
+    from experiments.optimization_tutorial.course import loss_fn
+    assert loss_fn(model, course_data.X, course_data.y).item() == pytest.approx(loss_and_grads(*params)[0], rel=1e-4)
+    assert loss_and_grads(*params)[0] > 1e-2
