@@ -62,6 +62,9 @@ def build_parser():
     p.add_argument("--figures", type=Path, default=None,
                    help=f"also copy the key figures ({', '.join(KEY_FIGURES)}) into this folder "
                         f"as tutorial_<section>.png (e.g. docs/figures)")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="what computation_time and minibatch time: wall-clock seconds as the course (default), "
+                        "or this process's CPU seconds (steadier on a shared machine)")
     for prefix, knobs, title in DEMOS:
         group = p.add_argument_group(title)
         for name, knob in knobs.items():
