@@ -147,6 +147,7 @@ def test_the_demos_run_with_their_knobs():
     assert times.shape == (3, 2) and (times > 0).all()
     fig, runs = minibatch.minibatch_experiment(data, "20, 100", "5e-3, 5e-3", time_budget="0.05", seed=0)
     assert [r["batch_size"] for r in runs] == [20, 100] and all(len(r["loss"]) >= 1 for r in runs)
+
     with pytest.raises(ValueError, match="one learning rate per batch size"):
         minibatch.minibatch_experiment(data, "20, 100", "5e-3", time_budget="0.05")
 
@@ -243,3 +244,13 @@ def test_filters_end_loss_is_what_adam_gives_not_below_1e_2(course_data):
     from experiments.optimization_tutorial.course import loss_fn
     assert loss_fn(model, course_data.X, course_data.y).item() == pytest.approx(loss_and_grads(*params)[0], rel=1e-4)
     assert loss_and_grads(*params)[0] > 1e-2
+
+
+def test_the_time_budget_runs_on_the_chosen_clock(monkeypatch):
+    """A fake CPU clock that ticks 0.01 s per reading: the budget check and the record read it once
+    per update, so 0.1 s of it is 5 updates, whatever the machine does."""
+    ticks = iter(np.arange(0, 10, 0.01))
+    monkeypatch.setitem(minibatch.CLOCKS, "cpu", lambda: next(ticks))
+    fig, runs = minibatch.minibatch_experiment(_fake_course_data(), "20", "5e-3", time_budget="0.1", seed=0,
+                                               clock="cpu")
+    assert runs[0]["clock"] == "cpu" and len(runs[0]["loss"]) == 5
