@@ -64,15 +64,18 @@ def computation_time(data, hidden_dims="100", num_points=NUM_POINTS, repeats=REP
 def run(data, args, out):
     num_points, repeats = ([1, 10, 100], 1) if args.quick else (NUM_POINTS, REPEATS)
     manual_seed(args.seed)
+    chosen = getattr(args, "computation_time_hidden_dims", None)
+    architectures = (chosen,) if chosen else HIDDEN_DIMS          # the widget shows one; the section all three
     results, figures = {}, []
-    for hidden in HIDDEN_DIMS:
+    for hidden in architectures:
         fig, times = computation_time(data, hidden, num_points, repeats, getattr(args, "clock", "wall"))
         figures.append(fig)
         results[hidden] = {"forward_s": times[:, 0], "backward_s": times[:, 1]}
     for fig in figures:
         common.pyplot().close(fig)
     plt = common.pyplot()
-    fig, axes = plt.subplots(1, len(HIDDEN_DIMS), figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, len(results), figsize=(4.4 * len(results), 3.6), squeeze=False)
+    axes = axes[0]
     for ax, (hidden, r) in zip(axes, results.items()):       # each with its own vertical scale, as the widget
         ax.plot(num_points, r["forward_s"], label="Forward")
         ax.plot(num_points, r["backward_s"], label="Backward")
@@ -82,8 +85,8 @@ def run(data, args, out):
     axes[0].set_ylabel(f"{'CPU s' if getattr(args, 'clock', 'wall') == 'cpu' else 'Seconds'} (mean of {repeats})")
     axes[0].legend()
     common.save_figure(fig, out / "computation_time.png")
-    headers = ["points"] + [f"{h}: {kind}" for h in HIDDEN_DIMS for kind in ("fwd ms", "bwd ms")]
-    rows = [[str(n)] + [f"{1e3 * results[h][k][i]:.2f}" for h in HIDDEN_DIMS for k in ("forward_s", "backward_s")]
+    headers = ["points"] + [f"{h}: {kind}" for h in results for kind in ("fwd ms", "bwd ms")]
+    rows = [[str(n)] + [f"{1e3 * results[h][k][i]:.2f}" for h in results for k in ("forward_s", "backward_s")]
             for i, n in enumerate(num_points)]
     print(common.format_table(headers, rows))
     result = {"section": "computation_time", "clock": getattr(args, "clock", "wall"), "num_points": num_points, "repeats": repeats, "models": results}

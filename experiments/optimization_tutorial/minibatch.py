@@ -130,6 +130,10 @@ def run(data, args, out):
     for name, option in (("course's lrs", "minibatch_lrs"), ("5-second challenge", "minibatch_challenge_lrs")):
         if getattr(args, option, None):
             settings[name] = [float(s) for s in getattr(args, option).split(",")]
+    for name, lrs in settings.items():
+        if len(lrs) != len(batch_sizes):
+            raise ValueError(f"minibatch: {len(batch_sizes)} batch sizes but {len(lrs)} learning rates for "
+                             f"{name!r}; give one learning rate per batch size")
     budgets = {name: CHALLENGE_BUDGET if name == "5-second challenge" else budget for name in settings}
     if args.quick:
         budgets = {name: 0.1 for name in settings}

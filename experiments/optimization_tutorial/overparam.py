@@ -78,15 +78,18 @@ def run(data, args, out):
     num_inits = knob(args, "overparam", "num_inits", KNOBS)
     if args.quick:
         max_steps, num_inits = 15, 2
+    chosen = getattr(args, "overparam_hidden_dims", None)
+    architectures = (chosen,) if chosen else HIDDEN_DIMS          # the widget shows one; the section all three
     results = {}
-    with common.progress(total=len(HIDDEN_DIMS) * num_inits * max_steps, desc="overparam",
+    with common.progress(total=len(architectures) * num_inits * max_steps, desc="overparam",
                          disable=args.no_progress) as bar:
-        for hidden in HIDDEN_DIMS:
+        for hidden in architectures:
             fig, results[hidden] = overparam(data, max_steps, hidden, lr, num_inits, seed=args.seed, progress=bar)
             common.pyplot().close(fig)
 
     plt = common.pyplot()
-    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.8), sharey=True)
+    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.8), sharey=True, squeeze=False)
+    axes = axes[0]
     for ax, r in zip(axes, results.values()):
         ax.plot(r["loss_curves"].T, linewidth=1)
         ax.set_title(f"hidden {r['hidden_dims']}: {r['num_params']:,} parameters", fontsize=10)

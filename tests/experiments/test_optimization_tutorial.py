@@ -254,3 +254,18 @@ def test_the_time_budget_runs_on_the_chosen_clock(monkeypatch):
     fig, runs = minibatch.minibatch_experiment(_fake_course_data(), "20", "5e-3", time_budget="0.1", seed=0,
                                                clock="cpu")
     assert runs[0]["clock"] == "cpu" and len(runs[0]["loss"]) == 5
+
+
+def test_a_chosen_drop_down_value_runs_just_that_architecture(tmp_path):
+    data = _fake_course_data()
+    args = argparse.Namespace(quick=True, seed=0, no_progress=True, overparam_hidden_dims="20, 20",
+                              computation_time_hidden_dims="1")
+    assert list(overparam.run(data, args, tmp_path)["models"]) == ["[20, 20]"]
+    assert list(computation_time.run(data, args, tmp_path)["models"]) == ["1"]
+
+
+def test_minibatch_refuses_a_learning_rate_count_that_does_not_fit(tmp_path):
+    args = argparse.Namespace(quick=True, seed=0, no_progress=True, minibatch_batch_sizes="20, 250",
+                              minibatch_lrs="5e-3")
+    with pytest.raises(ValueError, match="2 batch sizes but 1 learning rates"):
+        minibatch.run(_fake_course_data(), args, tmp_path)
