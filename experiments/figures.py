@@ -6,7 +6,7 @@
 runs, one after the other,
 
     python -m experiments.mnist_optimizers --figures DIR
-    python -m experiments.optimization_tutorial filters momentum overparam --figures DIR
+    python -m experiments.optimization_tutorial filters random_search momentum overparam --figures DIR
     python -m experiments.narrow_linear --figures DIR
 
 Each run also writes all its numbers and PNGs to its own results folder, as when run alone.

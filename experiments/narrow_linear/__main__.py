@@ -35,6 +35,8 @@ def build_parser():
                    help="one figure (default: all of them, in this order)")
     p.add_argument("--workers", type=int, default=os.cpu_count(),
                    help="processes for the sweeps (default: all cores; 1: no pool, run here)")
+    p.add_argument("--init-weights", type=float, nargs=2, default=None, metavar=("W1", "W2"),
+                   help="vector-field: one trajectory from (W1, W2) instead of the course's three")
     p.add_argument("--figures", type=Path, default=None, metavar="DIR",
                    help="copy the README figures (narrow_depth_vs_lr.png, narrow_vector_field.png) to DIR")
     return p

@@ -96,12 +96,18 @@ def _trajectory_rows(inits, runs):
              f"{r.weights[-1].prod():.4f}", f"{r.losses[-1]:.2e}"] for w, r in zip(inits, runs)]
 
 
+VECTOR_FIELD_INITS = [[0.5, -0.5], [0.55, -0.45], [-1.8, 1.7]]
+
+
 def vector_field(args, out, executor=None):
     """Section 1.2: gradient arrows over w1, w2 in [-1.9, 1.9] for y = x, log-loss contours,
     the w1 w2 = 1 solution ribbon, trajectories from (0.5, -0.5), (0.55, -0.45), (-1.8, 1.7)
-    with lr 0.15 for 40 epochs. (--quick: a grid step of 0.4 instead of 0.2.)"""
+    with lr 0.15 for 40 epochs; with ``--init-weights W1 W2`` one trajectory from there
+    instead, the course's ``plot_vector_field('all', init_weights)``.
+    (--quick: a grid step of 0.4 instead of 0.2.)"""
     grid_values, x, y, loss, grads, diff = _loss_surface(0.4 if args.quick else 0.2)
-    inits = [[0.5, -0.5], [0.55, -0.45], [-1.8, 1.7]]
+    custom = getattr(args, "init_weights", None)
+    inits = [list(custom)] if custom else VECTOR_FIELD_INITS
     runs = [train(ShallowNarrowLNN(w), x, y, 0.15, 40) for w in inits]
     print(common.format_table(["init (w1, w2)", "final (w1, w2)", "w1*w2", "final loss"],
                               _trajectory_rows(inits, runs)))
@@ -175,6 +181,7 @@ def learning_rate(args, out, executor=None):
 
 
 DEPTH_VS_LR_MAX_LR = 0.2     # depth 10 diverges from about 0.15: the grid reaches past every best lr
+COURSE_SLIDER_LRS = numpy.round(numpy.arange(1, 22) * 0.005, 3)     # FloatSlider(min=0.005, max=0.105, step=0.005)
 
 
 def _best_lr_text(lr, at_edge):
@@ -197,20 +204,28 @@ def depth_vs_lr(args, out, executor=None):
     epochs = epochs.reshape(len(depths), len(lrs))
     best_lrs, fewest = best_by_fewest_epochs(epochs, lrs)
     at_edge = best_lrs == lrs[-1]
+    # The course's widget offers only its slider's values, all of them on this grid: the same runs, fewer columns.
+    on_slider = numpy.isin(lrs, COURSE_SLIDER_LRS)
+    slider_best, slider_fewest = best_by_fewest_epochs(epochs[:, on_slider], lrs[on_slider])
     best_curves = losses.reshape(len(depths), len(lrs), -1)[numpy.arange(len(depths)), epochs.argmin(axis=1)]
     print(common.format_table(
-        ["depth", "best lr", "epochs to converge", "best lr * depth", "lrs converged", "lrs diverged"],
+        ["depth", "best lr", "epochs to converge", "best lr * depth", "lrs converged", "lrs diverged",
+         "course's slider: best lr", "epochs"],
         [[d, _best_lr_text(lr, edge), _epochs_text(n), f"{lr * d:.2f}", int(numpy.isfinite(row).sum()),
-          int(dv.sum())]
-         for d, lr, edge, n, row, dv in zip(depths, best_lrs, at_edge, fewest, epochs,
-                                           (diverged_at >= 0).reshape(len(depths), len(lrs)))]))
+          int(dv.sum()), "none" if not numpy.isfinite(slr) else f"{slr:.3f}", _epochs_text(sn)]
+         for d, lr, edge, n, row, dv, slr, sn in zip(depths, best_lrs, at_edge, fewest, epochs,
+                                                    (diverged_at >= 0).reshape(len(depths), len(lrs)),
+                                                    slider_best, slider_fewest)]))
     note = "; >=: the best is the largest lr tried, a larger one might be faster" if at_edge.any() else ""
-    print(f"({len(lrs)} learning rates tried per depth, {lrs[0]:g} to {lrs[-1]:g}{note})")
+    print(f"({len(lrs)} learning rates tried per depth, {lrs[0]:g} to {lrs[-1]:g}{note}; the course's slider: "
+          f"{int(on_slider.sum())} of them, 0.005 to 0.105 step 0.005)")
     numbers = dict(settings=dict(DEEP_DATA, n_epochs=n_epochs, init=0.9, seed=args.seed,
                                  converged="first epoch with loss < 1e-2, staying below until the end"),
                    depths=depths, lrs=lrs, epochs_to_converge=epochs,
                    diverged_at=diverged_at.reshape(len(depths), len(lrs)),
                    best_lr=best_lrs, best_lr_at_grid_edge=at_edge, fewest_epochs=fewest,
+                   course_slider_lrs=lrs[on_slider], course_slider_best_lr=slider_best,
+                   course_slider_fewest_epochs=slider_fewest,
                    best_curves=best_curves)
     _write(out, "depth_vs_lr", numbers, plots.depth_vs_lr(depths, lrs, epochs, best_lrs, fewest, best_curves))
     return numbers
@@ -232,11 +247,10 @@ def init(args, out, executor=None):
 
 
 def bonus(args, out, executor=None):
-    """Bonus: the depth x learning rate x initialisation map of epochs to converge. Depth
-    10..50 step 5 (depth + 1 weights) and lr 0.001..0.096 step 0.005 are the course's sliders;
-    the initial weight runs over 0.50..1.50 step 0.05, not the slider's 0.1..3.0 step 0.1:
-    beyond about 1.2 every run explodes within two epochs and below 0.5 none moves, so the
-    finer grid is spent where the map has something to show. 600 epochs.
+    """Bonus: the depth x learning rate x initialisation map of epochs to converge, over the
+    course's sliders: depth 10..50 step 5 (depth + 1 weights), lr 0.001..0.096 step 0.005 and
+    initial weights 0.1..3.0 step 0.1. 600 epochs. (Most of the map is empty: beyond about 1.2
+    every run explodes within a few epochs and below 0.5 none moves in 600.)
     (--quick: depths 10, 20, five lrs, inits 0.5..1.5 step 0.25, 200 epochs.)"""
     n_epochs = 200 if args.quick else DEEP_EPOCHS
     if args.quick:
@@ -244,7 +258,7 @@ def bonus(args, out, executor=None):
     else:
         hidden = list(range(10, 51, 5))
         lrs = numpy.round(numpy.arange(0.001, 0.1, 0.005), 3)
-        inits = numpy.round(numpy.arange(10, 31) * 0.05, 2)
+        inits = numpy.round(numpy.arange(1, 31) * 0.1, 1)
     configs = [Config(c.depth + 1, c.lr, c.init) for c in grid(hidden, lrs, inits)]
     _, diverged_at, epochs = _deep_sweep(args, "bonus", configs, n_epochs, executor)
     shape = (len(hidden), len(lrs), len(inits))

@@ -91,6 +91,7 @@ def test_experiments_run_as_modules(module):
 
 
 def test_optimization_tutorial_quick(mnist_env, tmp_path):
+    from experiments.optimization_tutorial import minibatch
     from experiments.optimization_tutorial.__main__ import KEY_FIGURES, SECTIONS, main
     figures = tmp_path / "figures"
     results = main(["--quick", "--no-progress", "--out", str(tmp_path), "--figures", str(figures)])
@@ -114,7 +115,7 @@ def test_optimization_tutorial_quick(mnist_env, tmp_path):
     for model in results["overparam"]["models"].values():
         assert model["loss_curves"].shape == (2, 15) and np.isfinite(model["loss_curves"]).all()
     for run in results["minibatch"]["runs"].values():
-        assert len(run["loss"]) == results["minibatch"]["max_steps"] and np.isfinite(run["loss"]).all()
+        assert len(run["loss"]) == minibatch.QUICK_UPDATES and np.isfinite(run["loss"]).all()
     assert set(results["rmsprop"]["curves"]) == {"SGD", "Momentum", "RMSprop"}
     assert 0 <= results["final"]["test_accuracy"] <= 100
 
@@ -210,7 +211,7 @@ def test_tutorial_sections_stop_diverging_runs_and_go_on(tmp_path, monkeypatch):
         if r["setting"] == "huge":
             assert r["diverged_at"] == len(r["loss"]) and np.isfinite(r["loss"][:-1]).all(), name
         else:       # --quick counts updates (never seconds): the same on a busy machine
-            assert r["diverged_at"] is None and len(r["loss"]) == minibatch.QUICK_STEPS, name
+            assert r["diverged_at"] is None and len(r["loss"]) == minibatch.QUICK_UPDATES, name
             assert np.isfinite(r["loss"]).all(), name
     assert _json(tmp_path / "minibatch.json")["runs"]["huge, batch 20"]["diverged_at"] >= 1
 

@@ -238,3 +238,30 @@ def test_command_line_entry_point(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "w1*w2" in done.stdout and (tmp_path / "shallow.png").exists()
+
+
+def test_depth_vs_lr_answers_on_the_course_slider_too(quick_run):
+    """The same runs restricted to the widget's values (0.005 to 0.105 step 0.005): the slider's
+    best is one of them, never faster than the finer grid's best, and at depth 10 the slider
+    cannot reach the grid's best (0.125): it stops at 0.100."""
+    found = quick_run[1]["depth-vs-lr"]
+    slider = numpy.round(numpy.arange(1, 22) * 0.005, 3)
+    assert numpy.allclose(found["course_slider_lrs"], slider)
+    for best, fewest, slider_best, slider_fewest in zip(found["best_lr"], found["fewest_epochs"],
+                                                        found["course_slider_best_lr"],
+                                                        found["course_slider_fewest_epochs"]):
+        assert numpy.round(slider_best, 3) in slider and slider_fewest >= fewest
+    assert found["best_lr"][0] == pytest.approx(0.125) and found["course_slider_best_lr"][0] == pytest.approx(0.1)
+
+
+def test_vector_field_with_custom_initial_weights(tmp_path):
+    """The course's plot_vector_field('all', init_weights): one trajectory, from the given point."""
+    results = main(["vector-field", "--init-weights", "1.2", "-0.3", "--quick", "--no-progress", "--workers", "1",
+                    "--out", str(tmp_path)])
+    numbers = results["vector-field"]
+    assert numbers["settings"]["inits"] == [[1.2, -0.3]]
+    x, y = gen_samples(10, 1.0, 0.0)
+    alone = train(ShallowNarrowLNN([1.2, -0.3]), x, y, 0.15, 40)
+    assert len(numbers["trajectories"]) == 1
+    assert numpy.array_equal(numpy.asarray(numbers["trajectories"][0]), alone.weights)
+    assert (tmp_path / "vector_field.png").exists()
