@@ -32,14 +32,14 @@ NO_GRAD = {"param": "main.0.bias", "steps": [2, 3, 5, 6, 7]}
 # name: (plain options, [(variant name, options added to the plain ones)], options of the
 #        second parameter group, options that give the optimizer a state, convergence settings)
 ALGORITHMS = {
-    "SGD": ({"lr": 0.01},
+    "SGD": ({"lr": 1e-3},
             [("momentum", {"momentum": 0.9}),
              ("momentum, dampening", {"momentum": 0.9, "dampening": 0.5}),
              ("nesterov", {"momentum": 0.9, "nesterov": True}),
              ("weight decay", {"weight_decay": 0.1}),
              ("momentum, weight decay", {"momentum": 0.9, "weight_decay": 0.1}),
-             ("maximize, weight decay", {"maximize": True, "weight_decay": 0.1, "momentum": 0.5})],
-            {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1},
+             ("maximize, weight decay", {"maximize": True, "weight_decay": 0.1})],
+            {"lr": 3e-3, "momentum": 0.5, "weight_decay": 0.1},
             {"momentum": 0.9},
             {"options": {"lr": 0.1, "momentum": 0.5}, "steps": 200, "tol": 1e-10}),
     "Adam": ({"lr": 0.01},
@@ -112,9 +112,19 @@ ALGORITHMS = {
 OPTIMIZERS = list(ALGORITHMS)
 
 
-def default_tests(name):
-    """The tests of torch.optim algorithm ``name`` (one of :data:`OPTIMIZERS`), each of weight 1."""
+def default_tests(name, momentum=True, nesterov=True):
+    """The tests of torch.optim algorithm ``name`` (one of :data:`OPTIMIZERS`), each of weight 1.
+
+    For SGD, ``momentum`` / ``nesterov`` False leave out the tests of that variant (an
+    assignment of plain SGD only).
+    """
     plain, variants, group_options, stateful, convergence = ALGORITHMS[name]
+    if name == "SGD":
+        variants = [(title, o) for title, o in variants
+                    if (momentum or "momentum" not in o) and (nesterov or "nesterov" not in o)]
+        if not momentum:
+            stateful, group_options = {}, {k: v for k, v in group_options.items() if k != "momentum"}
+            convergence = {**convergence, "options": {"lr": 0.1}}
 
     def test(title, kind, options, problems=STANDARD, steps=STEPS, **extra):
         return {"name": f"{name}: {title}", "kind": kind, "options": {**plain, **options}, "problems": problems,
@@ -125,8 +135,8 @@ def default_tests(name):
     tests += [test("param groups with their own options", "trajectory", stateful, ["small MLP"],
                    group={"split": 2, "options": group_options}),
               test("a parameter without grad on some steps", "trajectory", stateful, ["small MLP"], no_grad=NO_GRAD),
-              test("rules: in place, p.grad untouched, a None grad skipped", "rules", stateful, ["small MLP"],
-                   no_grad=NO_GRAD),
+              test("rules: in place, p.grad untouched, a None grad skipped", "rules",
+                   {**stateful, "weight_decay": 0.1}, ["small MLP"], no_grad=NO_GRAD),
               test("state_dict round trip", "state_dict", stateful, ["convex quadratic", "small MLP"], steps=10,
                    save_at=5),
               {"name": f"{name}: converges on the convex quadratic", "kind": "convergence",
@@ -135,10 +145,11 @@ def default_tests(name):
     return tests
 
 
-def default_config(optimizers=OPTIMIZERS, ops=()):
+def default_config(optimizers=OPTIMIZERS, ops=(), momentum=True, nesterov=True):
     """The configuration grading ``optimizers`` (names) with their default tests, and ``ops``."""
+    tests = {n: default_tests(n, momentum, nesterov) if n == "SGD" else default_tests(n) for n in optimizers}
     return {"timeout": 20,
-            "optimizers": {n: {"reference": f"tinygrad_opt.optim.{n}", "tests": default_tests(n)} for n in optimizers},
+            "optimizers": {n: {"reference": f"tinygrad_opt.optim.{n}", "tests": tests[n]} for n in optimizers},
             "ops": {op: {"weight": 1} for op in ops}}
 
 
