@@ -52,7 +52,7 @@ ALGORITHMS = {
              {"lr": 0.03, "betas": [0.8, 0.99], "weight_decay": 0.1},
              {},
              {"options": {"lr": 0.05}, "steps": 600, "tol": 1e-6}),
-    "AdamW": ({"lr": 0.01},
+    "AdamW": ({"lr": 0.01, "weight_decay": 0.0},     # plain: no decay, so "weight decay" isolates the term
               [("eps", {"eps": 0.1}),
                ("betas", {"betas": [0.8, 0.9]}),
                ("weight decay", {"weight_decay": 0.5}),

@@ -360,5 +360,5 @@ def grade(path, config=None, timeout=None):
 def grade_class(folder, config=None, timeout=None):
     """Grade every submission in ``folder`` (one .py file or folder per student), going on past broken ones."""
     entries = sorted(p for p in Path(folder).iterdir()
-                     if (p.is_dir() and not p.name.startswith(".")) or (p.suffix == ".py" and p.is_file()))
+                     if (p.is_dir() and not p.name.startswith((".", "__"))) or (p.suffix == ".py" and p.is_file()))
     return [grade(p, config, timeout) for p in entries]

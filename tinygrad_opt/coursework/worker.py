@@ -41,6 +41,7 @@ def _library_bases(cls):
 
 
 def main():
+    sys.dont_write_bytecode = True          # no __pycache__ left in the student's folder
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
