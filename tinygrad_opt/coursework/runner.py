@@ -18,6 +18,9 @@ Every step also records what the rules forbid: ``p.grad`` written by ``step()`` 
 the tensor itself), the parameter's storage replaced (``p.data = ...`` instead of in place),
 a parameter without grad that moved.
 """
+import traceback
+from pathlib import Path
+
 import numpy
 
 from .problems import PROBLEMS
@@ -91,7 +94,9 @@ def _run_problem(optimizer_class, spec, problem, phase):
             record["losses"].append(float(problem.loss().item()))
             record["steps"] = record["steps"][-1:]
     except Exception as e:          # the candidate's bug is a finding, reported with where it happened
-        record["error"] = {"step": step, "phase": phase.now, "type": type(e).__name__, "message": str(e)[:500]}
+        frame = traceback.extract_tb(e.__traceback__)[-1]
+        where = f" ({Path(frame.filename).name}, line {frame.lineno})"
+        record["error"] = {"step": step, "phase": phase.now, "type": type(e).__name__, "message": str(e)[:500] + where}
     return record
 
 
