@@ -12,12 +12,15 @@ class or the instructor's) and the submission's (in the submission's own process
 * ``group`` (optional): ``{"split": k, "options": {...}}``: the problem's first k parameters
   form param_groups[0], the rest param_groups[1] with its own options;
 * ``no_grad`` (optional): ``{"param": name, "steps": [t, ...]}``: that parameter's grad is
-  set to None before ``step()`` on those steps (it took no part in the loss).
+  set to None before ``step()`` on those steps (it took no part in the loss);
+* ``problem_file`` (optional): the instructor's .py file whose ``PROBLEMS`` dict adds problems.
 
 Every step also records what the rules forbid: ``p.grad`` written by ``step()`` (its values or
 the tensor itself), the parameter's storage replaced (``p.data = ...`` instead of in place),
 a parameter without grad that moved.
 """
+import importlib.util
+import sys
 import traceback
 from pathlib import Path
 
@@ -51,10 +54,27 @@ def _param_groups(params, spec):
     return [{"params": tensors[:k]}, {"params": tensors[k:], **group["options"]}]
 
 
+def problem_maker(name, spec):
+    """The function making problem ``name``: a standard one, or from the instructor's
+    ``spec["problem_file"]`` (a .py file with its own ``PROBLEMS`` dict, loaded in each process)."""
+    if name in PROBLEMS:
+        return PROBLEMS[name]
+    if "problem_file" not in spec:
+        raise ValueError(f"unknown problem {name!r}: known {list(PROBLEMS)}; add a problem_file for others")
+    path = spec["problem_file"]
+    module = sys.modules.get(f"problems_{abs(hash(path))}")
+    if module is None:
+        loader = importlib.util.spec_from_file_location(f"problems_{abs(hash(path))}", path)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        sys.modules[loader.name] = module
+    return module.PROBLEMS[name]
+
+
 def run_test(optimizer_class, spec, phase=None):
     """Run ``spec`` with ``optimizer_class``; a list with one record per problem (plain data)."""
     phase = phase or Phase()
-    return [_run_problem(optimizer_class, spec, PROBLEMS[name](), phase) for name in spec["problems"]]
+    return [_run_problem(optimizer_class, spec, problem_maker(name, spec)(), phase) for name in spec["problems"]]
 
 
 def _run_problem(optimizer_class, spec, problem, phase):
