@@ -176,7 +176,7 @@ from tinygrad_opt.coursework.config import load_config
 from tinygrad_opt.coursework.grading import grade
 
 HERE = Path(__file__).resolve().parent
-NAMES = {names!r}
+NAMES = {names}
 
 
 @pytest.fixture(scope="module")
@@ -240,12 +240,31 @@ Your grade comes from the same checks, run in a separate process with a time lim
 '''
 
 
+def _wrap(arguments, start, indent, width=110):
+    """``arguments`` ("a=1, b=2, ...") broken after commas into lines of at most ``width``
+    columns, the first starting at column ``start``, the others indented by ``indent``."""
+    lines, column = [""], start
+    for item in arguments.split(", "):
+        if lines[-1] and column + len(item) + 2 > width:
+            lines[-1] += ","
+            lines.append(" " * indent)
+            column = indent
+        elif lines[-1].strip():
+            lines[-1] += ", "
+            column += 2
+        lines[-1] += item
+        column += len(item)
+    return "\n".join(lines)
+
+
 def _class_source(name, chosen):
     variants = ""
     if name == "SGD":
         parts = [v for v in ("momentum", "nesterov") if v in chosen]
         variants = " (plain" + "".join(f", {v}" for v in parts) + ")"
     signature, defaults = SIGNATURES[name]
+    signature = _wrap(signature, len("    def __init__(self, "), 17)
+    defaults = _wrap(defaults, len("        super().__init__(params, dict("), 38)
     equations = "\n".join(f"            {line}" for line in EQUATIONS[name])
     return CLASS.format(name=name, signature=signature, defaults=defaults, variants=variants, equations=equations)
 
@@ -269,7 +288,8 @@ def new(directory, optimizers=("sgd", "momentum", "adam"), ops=()):
     if ops:
         files["ops.py"] = OPS_HEADER + "".join(_op_source(o) for o in ops)
     files["public_tests.json"] = json.dumps(config, indent=1) + "\n"
-    files["test_assignment.py"] = PUBLIC_TESTS.format(names=classes + list(ops))
+    files["test_assignment.py"] = PUBLIC_TESTS.format(names="[" + _wrap(", ".join(map(repr, classes + list(ops))),
+                                                                         len("NAMES = ["), 9) + "]")
     files["README.md"] = README.format(
         title=", ".join(classes + list(ops)), what=", ".join(classes) + (" and the backward of " + ", ".join(ops)
                                                                           if ops else ""),
