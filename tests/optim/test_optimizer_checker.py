@@ -208,3 +208,29 @@ def test_readme_checker_message_is_the_real_one():
     with pytest.raises(OptimizerMismatch) as info:
         exec(code, {})
     assert str(info.value).splitlines()[0] == shown
+
+
+class AdamWithEpsInsideSqrt(AdamWithoutBiasCorrection):
+    @no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["t"], state["m"], state["v"] = 0, zeros(p), zeros(p)
+                state["t"] += 1
+                m, v, t = state["m"], state["v"], state["t"]
+                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                v.mul_(beta2).add_(p.grad * p.grad, alpha=1 - beta2)
+                p.data -= group["lr"] * (m / (1 - beta1 ** t)) / (v / (1 - beta2 ** t) + group["eps"]) ** 0.5
+
+
+def test_the_earliest_step_over_all_problems_is_reported():
+    # the quadratics part only near step 27; the MLP, whose small gradients feel eps, at step 1
+    with pytest.raises(OptimizerMismatch) as info:
+        check_optimizer(AdamWithEpsInsideSqrt, Adam, lr=1e-2)
+    first = info.value.report.mismatches[0]
+    assert (first.problem, first.step) == ("small MLP", 1)
+    assert {r[0]: r[2].step for r in info.value.report.results if r[2]}["convex quadratic"] > 20
+    assert str(info.value).startswith("AdamWithEpsInsideSqrt on 'small MLP' parts from the reference at step 1")
