@@ -90,6 +90,7 @@ def test_a_submission_that_patches_the_library_at_import_is_still_caught(tmp_pat
         tinygrad_opt.optim.adam.Adam = tinygrad_opt.optim.Adam = Adam
         grading._judge = lambda *a, **k: {"name": "x", "score": 1, "max_score": 1, "passed": True, "output": ""}
         grading.grade = lambda *a, **k: {"score": 100}
+        print('{"result": []}')                 # and talk on stdout, the grader's channel
         '''))
     result = grade(tmp_path / "student.py", _config_for("Adam", "Adam: plain"))
     assert not result["tests"][0]["passed"] and "bias correction" in result["tests"][0]["output"]
