@@ -28,3 +28,14 @@ def test_teaching_page_code_blocks_run(tmp_path, monkeypatch, capsys):
     assert "FAIL Adam: plain" in out and "NotImplementedError: Adam.step" in out
     assert Path("scores.csv").read_text().splitlines()[1].startswith("ana,0,")
     assert (tmp_path / "hw3" / "instructor" / "grading.json").exists()
+
+
+def test_teaching_page_report_excerpt_is_the_real_one(tmp_path):
+    from coursework_mutants import MUTANTS, source
+    from tinygrad_opt.coursework import report
+    from tinygrad_opt.coursework.config import default_tests
+    from tinygrad_opt.coursework.grading import grade
+    shown = re.search(r"```text\n(  FAIL SGD: nesterov\n.*?)\n```", PAGE.read_text(), re.S).group(1)
+    (tmp_path / "student.py").write_text(source([m for m in MUTANTS if m[0] == "nesterov without look-ahead"]))
+    result = grade(tmp_path / "student.py", {"optimizers": {"SGD": {"tests": default_tests("SGD")[:4]}}})
+    assert shown in report.text(result)
