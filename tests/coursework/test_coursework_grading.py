@@ -141,3 +141,17 @@ def test_default_grading_takes_every_torch_named_class_the_submission_has(tmp_pa
     result = grade(tmp_path / "sgd.py", timeout=20)
     assert {t["name"].split(":")[0] for t in result["tests"]} == {"SGD"}
     assert result["max_score"] == len(default_tests("SGD"))
+
+
+def test_a_configuration_error_fails_its_test_and_grading_goes_on(tmp_path):
+    (tmp_path / "student.py").write_text(source([]))
+    bad = dict(default_tests("SGD")[0], name="SGD: nesterov with dampening",
+               options={"lr": 0.01, "momentum": 0.9, "dampening": 0.5, "nesterov": True})
+    result = grade(tmp_path / "student.py", {"optimizers": {"SGD": {"tests": [bad, default_tests("SGD")[0]]}},
+                                             "ops": {"softplus": {}}})
+    outputs = [(t["passed"], t["output"]) for t in result["tests"]]
+    assert outputs[0][1].startswith("configuration error, not graded: the reference raised ValueError: ")
+    assert "ell-conditioned" not in outputs[0][1] and "'convex quadratic'" in outputs[0][1]
+    assert outputs[1][0] and outputs[2] == (False, "configuration error, not graded: no cases for op 'softplus' "
+                                            "(known: relu, exp, log, tanh, sigmoid, mul, div, matmul, linear, "
+                                            "log_softmax)")

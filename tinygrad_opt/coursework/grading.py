@@ -206,6 +206,12 @@ def _grade_optimizer(name, entry, submission, listed, references):
         if key not in references:
             with numpy.errstate(all="ignore"):
                 references[key] = run_test(reference, spec)
+        broken = [r for r in references[key] if r["error"]]
+        if broken:              # the configuration asks for something the reference cannot do
+            e = broken[0]["error"]
+            results.append(_test_result(test, False, f"configuration error, not graded: the reference raised "
+                                                     f"{e['type']}: {e['message']} on '{broken[0]['problem']}'"))
+            continue
         try:
             cand = submission.ask({"op": "run", "class": name, "spec": spec})
         except Failure as e:
@@ -276,6 +282,9 @@ def _numeric_gradient(fn, arrays, kwargs, v, i):
 def _grade_op(op, entry, submission, listed):
     from .. import ops
     test = {"name": f"{op}: backward", "weight": entry.get("weight", 1)}
+    if op not in OP_CASES:
+        return _test_result(test, False, f"configuration error, not graded: no cases for op {op!r} "
+                                         f"(known: {', '.join(OP_CASES)})")
     if op not in listed:
         return _test_result(test, False, f"no function {op} found in the submission")
     reference = getattr(ops, op)
