@@ -17,6 +17,12 @@ MUTANTS = [
      "SGD: weight decay", "proportional to the parameter"),
     ("maximize ignored", "SGD", [('g = -p.grad if group["maximize"] else p.grad', "g = p.grad")],
      "SGD: maximize, weight decay", "maximize"),
+    ("momentum applied without a grad", "SGD",
+     [("                if p.grad is None:\n                    continue\n",
+       "                if p.grad is None:\n                    if \"momentum_buffer\" in self.state[p]:\n"
+       "                        p.add_(self.state[p][\"momentum_buffer\"], alpha=-group[\"lr\"])\n"
+       "                    continue\n")],
+     "SGD: a parameter without grad on some steps", "where its grad is None: a parameter without gradient must not move"),
     ("eps inside the square root", "Adam", [('(v_hat ** 0.5 + group["eps"])', '((v_hat + group["eps"]) ** 0.5)')],
      "Adam: plain", "where eps sits"),
     ("no bias correction", "Adam", [("m_hat = m / (1 - beta1 ** t)", "m_hat = m"), ("v_hat = v / (1 - beta2 ** t)", "v_hat = v")],
