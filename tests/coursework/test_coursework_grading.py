@@ -3,13 +3,12 @@ naming the right term; a hang is a time-out, a crash a failure, a library patch 
 import csv
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from coursework_mutants import MUTANTS, SOLUTIONS, source
+from coursework_mutants import MUTANTS, source
 from tinygrad_opt.coursework.__main__ import main
-from tinygrad_opt.coursework.config import default_config, default_tests
+from tinygrad_opt.coursework.config import default_tests
 from tinygrad_opt.coursework.grading import grade
 
 

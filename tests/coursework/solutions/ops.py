@@ -49,7 +49,6 @@ def sigmoid(a):
 
 
 def mul(a, b):
-    xp = get_array_module(a.array)
     out = a.array * b.array
 
     def backward(g):
@@ -58,7 +57,6 @@ def mul(a, b):
 
 
 def div(a, b):
-    xp = get_array_module(a.array)
     out = a.array / b.array
 
     def backward(g):
@@ -76,7 +74,6 @@ def matmul(a, b):
 
 
 def linear(x, weight, bias):
-    xp = get_array_module(x.array)
     out = x.array @ weight.array.T + bias.array
 
     def backward(g):
