@@ -24,6 +24,7 @@ from pathlib import Path
 import tinygrad_opt
 
 LIBRARY_ROOT = str(Path(tinygrad_opt.__file__).resolve().parents[1])
+IMPORT_TIMEOUT = 60      # seconds to start the process and import the submission (at least)
 START = f"import sys; sys.path.insert(0, {LIBRARY_ROOT!r}); from tinygrad_opt.coursework.worker import main; main()"
 
 
@@ -50,7 +51,8 @@ class Submission:
         self.answers = queue.Queue()
         threading.Thread(target=self._read, args=(self.process.stdout, self.answers), daemon=True).start()
         try:
-            self.contents = self._ask({"op": "load", "path": self.path})
+            # starting Python and NumPy is the grader's cost, not the submission's: a limit of its own
+            self.contents = self._ask({"op": "load", "path": self.path}, max(self.timeout, IMPORT_TIMEOUT))
         except Failure as e:
             self.load_error = Failure(f"importing the submission failed: {e}")
             self.close()
@@ -78,16 +80,17 @@ class Submission:
         self.load()
         return self._ask(request)
 
-    def _ask(self, request):
+    def _ask(self, request, timeout=None):
+        timeout = timeout or self.timeout
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        deadline, phase = time.monotonic() + self.timeout, "starting"
+        deadline, phase = time.monotonic() + timeout, "starting"
         while True:
             try:
                 message = self.answers.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
                 self.close()
-                raise Failure(f"timed out after {self.timeout:g} s in {phase}") from None
+                raise Failure(f"timed out after {timeout:g} s in {phase}") from None
             if message is None:
                 code = self.process.wait()
                 self.stderr.seek(0)
