@@ -16,6 +16,7 @@ Where to read:
 from . import backend, nn, ops
 from .allocator import keep_freed_memory
 from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .draw import draw_graph
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor
 
@@ -24,4 +25,4 @@ __version__ = "0.1.0"
 keep_freed_memory()    # see allocator.py: without it, some training loops page-fault every step
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
-           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops"]
+           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "draw_graph"]
