@@ -40,7 +40,7 @@ def test_every_op_and_tensor_with_its_shape():
     assert "{ W | (2, 2) float32 | data 0.5 -1 2 3 }" in boxes
     assert "{ b | (2,) float32 | data 0.1 -0.2 }" in boxes
     assert sum("(3, 2) float32" in box for box in boxes) == 7    # x, x W^T, + b, relu, y, h - y, ^2
-    assert "{ () float32 | data " in labels[str(id(loss))]
+    assert re.fullmatch(r"\{ \(\) float(32|64) \| data [0-9.]+ \}", labels[str(id(loss))])
     # each op node points to its output and gets one edge from each input
     assert f'"{id(loss)}op" -> {id(loss)}' in dot.source
     inputs = re.findall(r'^\s*\d+ -> "\d+op"$', dot.source, re.MULTILINE)
