@@ -1,4 +1,5 @@
 """draw_graph: the graph that made a tensor as a graphviz Digraph, with and without Graphviz's dot."""
+import pathlib
 import re
 import shutil
 import sys
@@ -119,3 +120,14 @@ def test_without_the_graphviz_package_the_error_says_what_to_install(monkeypatch
     monkeypatch.setitem(sys.modules, "graphviz", None)      # import graphviz now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'tinygrad_opt\[viz\]'"):
         tinygrad_opt.draw_graph(Tensor([1.0]))
+
+
+def test_the_docs_example_draws_what_the_docs_say():
+    docs = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "notebooks.md").read_text()
+    example = docs.split("```python\n")[1].split("```")[0]
+    *statements, last = example.strip().split("\n")
+    scope = {}
+    exec("\n".join(statements), scope)
+    dot = eval(last, scope)
+    assert "`W | (2, 2) float32 | data 0.5 -1 2 3 | grad 1 1 2 2`" in docs
+    assert _labels(dot)[str(id(scope["W"]))] == "{ W | (2, 2) float32 | data 0.5 -1 2 3 | grad 1 1 2 2 }"
