@@ -18,8 +18,6 @@ file, ``.source`` is its DOT text. The graphviz Python package is an optional ex
 (``pip install 'tinygrad_opt[viz]'``); rendering also needs Graphviz's ``dot`` program, but the
 Digraph and its ``.source`` come back without it.
 """
-from .tensor import _freed
-
 _SHOWN_VALUES = 4     # a tensor with at most this many elements shows its values
 
 
@@ -44,10 +42,10 @@ def draw_graph(root, params=None, rankdir="LR"):
     for t in _tensors(root):
         box = str(id(t))
         dot.node(box, label=_label(t, names.get(id(t))), shape="record")
-        if t._op is None:
+        if t._backward is None:        # a leaf, or a result computed without grad
             continue
         op = box + "op"
-        freed = t._backward is _freed
+        freed = not t._parents         # backward() dropped the inputs (and the closure) of this op
         dot.node(op, label=t._op + ("\\nfreed by backward()" if freed else ""), shape="ellipse",
                  style="dashed" if freed else "solid")
         dot.edge(op, box)
