@@ -11,6 +11,13 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 NEEDS_MNIST = {"01_optimizers_assignment.ipynb", "02_optimization_techniques.ipynb"}
+# what each notebook prints beside its figures: the course's numbers next to this run's, the checks
+PRINTED = {
+    "01_optimizers_assignment.ipynb": ["Iteration: 500. Loss: ", "course tinygrad_opt", "RMSprop"],
+    "02_optimization_techniques.ipynb": ["(0): Linear(in_features=784, out_features=10, bias=True)",
+                                         "optimum (Newton)", "final losses of the", "RMSprop"],
+    "03_learning_hyperparameters.ipynb": ["by hand    backward()", "best eta", "first epoch with loss < 0.01"],
+}
 
 
 def test_the_three_notebooks_are_there():
@@ -66,6 +73,7 @@ def test_runs_top_to_bottom_with_inline_figures(path, monkeypatch):
     assert len(_outputs(nb, "image/png")) >= 3, "the figures are shown inline"
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "quick: True" in text                    # it ran the short settings it was asked for
+    assert [p for p in PRINTED[path.name] if p not in text] == []
 
 
 def test_without_ipywidgets_the_demos_draw_fixed_figures(monkeypatch):
