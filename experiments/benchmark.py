@@ -10,6 +10,8 @@ decides the result.
 1. MLP training iteration (the assignment: 784-100-10 ReLU, log-softmax + NLL, batch 100,
    float32, SGD / momentum / Adam): tinygrad_opt vs the hand-written NumPy loop in
    ``experiments/numpy_mlp.py`` vs PyTorch on the CPU (only if it happens to be installed).
+   The same SGD step in every other framework installed here (PyTorch, JAX jit, DeZero,
+   mygrad, HIPS autograd, tinygrad: ``experiments/frameworks.py``), none a dependency.
 2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
    engine vs the course's analytic NumPy gradient (vs PyTorch autograd if installed).
 3. Per-op overhead: one tiny elementwise op (and its backward), and the fixed cost of a
@@ -36,7 +38,7 @@ import tinygrad_opt
 from tinygrad_opt import Tensor, backend, nn, optim
 import tinygrad_opt.nn.functional as F
 
-from . import common, numpy_mlp
+from . import common, frameworks, numpy_mlp
 from .narrow_linear.models import DeepNarrowLNN
 
 REPO = Path(__file__).resolve().parents[1]
@@ -163,6 +165,23 @@ def bench_mlp(args, torch, progress):
     if torch is not None:
         headers += ["pytorch ms", "vs pytorch"]
     return headers, rows, record
+
+
+# -- 1b. the same workload in the other frameworks that are installed -----------------------
+def bench_frameworks(args, progress):
+    """Median ms per SGD step and the median per-round ratio to the hand-written NumPy loop."""
+    rng = np.random.default_rng(1)
+    x = rng.random((10000, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 10000)
+    _, failed = frameworks.contenders(x[:200], y[:200])
+    times = _interleaved(lambda: frameworks.contenders(x, y)[0], args.iterations, args.rounds, progress)
+    med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    order = sorted(times, key=lambda k: med[k])
+    rows = [[k, f"{med[k]:.3f}", f"{_ratio(times, k, 'numpy'):.2f}x"] for k in order]
+    rows += [[k, "failed", why] for k, why in failed.items()]
+    record = {"ms_per_step": med, "ratio_vs_numpy": {k: _ratio(times, k, "numpy") for k in times},
+              "runs_seconds": times, "failed": failed}
+    return ["framework", "ms per step", "vs numpy"], rows, record
 
 
 # -- 2. the deep narrow linear net ---------------------------------------------------------
@@ -359,7 +378,7 @@ def bench_gpu(args, progress, gpu):
     return ["batch", "iterations/s", "examples/s"], rows, record
 
 
-PARTS = ("gpu", "mlp", "narrow", "ops", "startup", "faults")     # gpu: only with a GPU backend
+PARTS = ("gpu", "mlp", "frameworks", "narrow", "ops", "startup", "faults")   # gpu: only with a GPU backend
 
 
 def blas_info():
@@ -402,7 +421,9 @@ def main(argv=None):
     print("NumPy", np.__version__, "| BLAS:", ", ".join(f"{b['internal_api']} {b['architecture'] or ''} "
                                                         f"{b['num_threads']} threads" for b in libraries) or "?",
           "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
-    per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (3 if torch else 2), "narrow": 3 if torch else 2,
+    n_frameworks = len(frameworks.available()) if "frameworks" in parts else 0
+    per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (3 if torch else 2), "frameworks": n_frameworks,
+                 "narrow": 3 if torch else 2,
                  "ops": 5 if torch else 3, "startup": 0, "faults": 0}
     n_runs = args.rounds * sum(per_round[x] for x in parts)
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
@@ -414,6 +435,10 @@ def main(argv=None):
             headers, rows, results["mlp"] = bench_mlp(args, torch, bar)
             print("\nMLP training iteration (784-100-10, batch 100, float32), median ms and median ratio\n"
                   + common.format_table(headers, rows))
+        if "frameworks" in parts:
+            headers, rows, results["frameworks"] = bench_frameworks(args, bar)
+            print("\nThe same SGD step in each framework installed here (784-100-10, batch 100, float32), "
+                  "median ms and median ratio to the hand-written NumPy loop\n" + common.format_table(headers, rows))
         if "narrow" in parts:
             headers, rows, results["narrow"] = bench_narrow(args, torch, bar)
             print("\nDeep narrow linear net, depth 50, 100 samples, one gradient-descent epoch\n"
