@@ -14,6 +14,8 @@ Where to read:
   nn/             Module, Linear, ReLU, the course's MLP, losses
   optim/          the optimizers, each update rule under its equations; LR schedules; a checker
   gradcheck.py    finite-difference checks of any op's backward
+  draw.py         draw_graph: a picture of the graph that made a tensor (graphviz, optional)
+  coursework/     hand out, check and grade an optimizer assignment (docs/teaching.md)
   data/           MNIST / Fashion-MNIST (IDX files, checksums), minibatches
   allocator.py    why a training loop needs glibc to keep freed memory (a 2x speed-up)
 """
@@ -24,6 +26,7 @@ from .backend import get_default_dtype, manual_seed, set_default_dtype
 from .creation import (arange, double, eye, float16, float32, float64, from_numpy, full, full_like, half, int8, int16,
                        int32, int64, linspace, long, ones, ones_like, rand, randint, randn, short, tensor,
                        uint8, zeros, zeros_like)
+from .draw import draw_graph
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax, max,
                   maximum, mean, min, minimum, permute, prod, relu, reshape, sigmoid, softmax, sqrt, squeeze,
@@ -39,7 +42,7 @@ keep_freed_memory()    # see allocator.py: without it, some training loops page-
 float, int, bool = float32, int32, creation.bool
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
-           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim",
+           "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim", "draw_graph",
            # making tensors, and the dtype names (creation.py)
            "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",

@@ -34,7 +34,6 @@ def log_softmax(a, dim=None):
     one expression for the whole Jacobian-vector product, instead of a graph of
     max / sub / exp / sum / log nodes. (An axis of size 0: the result is empty too.)
     """
-    ndim = a.array.ndim
     dim = _check_dim("log_softmax", a, dim)
     xp = get_array_module(a.array)
     if a.array.size:
@@ -45,10 +44,7 @@ def log_softmax(a, dim=None):
 
     def backward(g):
         return (g - xp.exp(out) * g.sum(axis=dim, keepdims=True),)
-    # The name says whether the op normalised the last axis: nll_loss recognises "log_softmax"
-    # and then skips this backward, taking the shortcut softmax - onehot (see nll_loss).
-    op = "log_softmax" if dim is None or dim % ndim == ndim - 1 else f"log_softmax(dim={dim})"
-    return make_result(out, (a,), backward, op)
+    return make_result(out, (a,), backward, "log_softmax")
 
 
 def softmax(a, dim=None):
