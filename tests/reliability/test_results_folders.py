@@ -233,6 +233,7 @@ print(matplotlib.get_backend())
 
 
 def test_tqdm_disable_is_honoured(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)        # CI exports it
     assert not common.progress(range(3)).disable
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert common.progress(range(3)).disable
