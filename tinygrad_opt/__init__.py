@@ -16,21 +16,22 @@ Where to read:
   gradcheck.py    finite-difference checks of any op's backward
   draw.py         draw_graph: a picture of the graph that made a tensor (graphviz, optional)
   coursework/     hand out, check and grade an optimizer assignment (docs/teaching.md)
-  data/           MNIST / Fashion-MNIST (IDX files, checksums), minibatches
+  data/           MNIST / Fashion-MNIST (IDX files, checksums), minibatches (torch.utils.data: utils.py)
+  cuda.py         cuda.is_available(); backend.device() is torch.device
   allocator.py    why a training loop needs glibc to keep freed memory (a 2x speed-up)
 """
 from . import backend, ops  # ops first: it loads tensor.py, whose Tensor needs the ops
-from . import creation, nn, optim
+from . import creation, cuda, nn, optim, utils
 from .allocator import keep_freed_memory
-from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .backend import device, get_default_dtype, manual_seed, set_default_dtype
 from .creation import (arange, double, eye, float16, float32, float64, from_numpy, full, full_like, half, int8, int16,
-                       int32, int64, linspace, long, ones, ones_like, rand, randint, randn, short, tensor,
-                       uint8, zeros, zeros_like)
+                       int32, int64, linspace, long, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       short, tensor, uint8, zeros, zeros_like)
 from .draw import draw_graph
 from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax, max,
-                  maximum, mean, min, minimum, permute, prod, relu, reshape, sigmoid, softmax, sqrt, squeeze,
-                  stack, std, sum, tanh, transpose, unsqueeze, var, where)
+from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax,
+                  matmul, max, maximum, mean, min, minimum, norm, permute, pow, prod, relu, reshape, sigmoid,
+                  softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -43,12 +44,15 @@ float, int, bool = float32, int32, creation.bool
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
            "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim", "draw_graph",
+           "device", "cuda", "utils",
            # making tensors, and the dtype names (creation.py)
            "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
+           "rand_like", "randn_like",
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
            "uint8", "int8", "int16", "short", "int32", "int64", "long",
            # the ops, as functions (ops/)
-           "sum", "mean", "prod", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
+           "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
            "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
+           "matmul", "pow",
            "where", "cat", "stack", "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
            "clone"]

@@ -109,8 +109,23 @@ def get(name):
     return _backends[name]
 
 
+def device(name):
+    """``torch.device(name)``: the device's name here, "cpu" or "gpu", for ``.to(...)``.
+
+    PyTorch's "cuda" and "cuda:0" name the GPU (one GPU: other indices are refused).
+    """
+    if name in ("cuda", "cuda:0"):
+        return "gpu"
+    if name not in ("cpu", "gpu"):
+        raise BackendError(f"unknown device {name!r}; use 'cpu' or 'gpu' ('cuda' and 'cuda:0' name the GPU)")
+    return name
+
+
 def for_device(device):
-    """The backend that holds arrays on ``device`` ("cpu" or "gpu"); a backend name works too."""
+    """The backend that holds arrays on ``device`` ("cpu" or "gpu"; PyTorch's "cuda" is the GPU);
+    a backend name works too."""
+    if device in ("cuda", "cuda:0"):
+        device = "gpu"
     if device in _devices:
         return _devices[device]
     if device == "gpu":

@@ -98,6 +98,17 @@ class Conversions:
                                f"(shape {self.shape}) is ambiguous; write t.any() or t.all()")
         return bool(self.array.item())
 
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch (so the course's
+        ``'Accuracy: {}'.format(100 * correct / total)`` prints a number); any other tensor
+        formats as its repr, and only with an empty spec."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"format spec {spec!r}: only a 0-d tensor formats as a number, this one has shape "
+                            f"{self.shape}; format its elements (t.tolist()) or one of them (t[0].item())")
+        return repr(self)
+
     def __index__(self):
         """A one-element integer tensor as a list index: ``classes[label]``, ``range(n)``."""
         if self.dtype.kind not in "iu" or self.array.size != 1:

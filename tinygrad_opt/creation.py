@@ -1,5 +1,5 @@
 """Making tensors, PyTorch's way: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``*_like``,
-``rand``, ``randn``, ``randint``, ``arange``, ``linspace``, ``eye``, and the dtype names.
+``rand``, ``randn`` (and their ``*_like``), ``randint``, ``arange``, ``linspace``, ``eye``, and the dtype names.
 
 Every function takes ``dtype=``, ``device=`` ("cpu" or "gpu"; default: the default backend)
 and ``requires_grad=``, as in PyTorch, and sizes either way: ``zeros(2, 3)`` or
@@ -126,6 +126,18 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     dtype = _float_dtype(dtype)
     host = backend.host_rng().standard_normal(_size(size), dtype=numpy.float64).astype(dtype)
     return _make(host, device, requires_grad)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) in ``input``'s shape, dtype and device."""
+    shape, dtype, device = _like(input, dtype, device)
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples in ``input``'s shape, dtype and device."""
+    shape, dtype, device = _like(input, dtype, device)
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):

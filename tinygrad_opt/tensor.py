@@ -53,7 +53,8 @@ from .tensor_methods import TensorMethods
 class Tensor(TensorMethods, InPlace, Conversions):
     """An array with an optional gradient and the record of how it was computed.
 
-    ``Tensor(data, requires_grad=False, dtype=None, device=None)``
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``, the options by keyword
+    (PyTorch's ``torch.Tensor(2, 3)``, an uninitialised tensor of that size, is ``zeros(2, 3)`` here)
 
     * ``data``: a list, a number, or an array. Host data (lists, numbers, NumPy arrays) goes
       to ``device`` or else the default backend; a device array stays where it is. Python
@@ -73,7 +74,12 @@ class Tensor(TensorMethods, InPlace, Conversions):
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
 
-    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+    def __init__(self, data, *size, requires_grad=False, dtype=None, device=None):
+        if size:
+            sizes = ", ".join(map(repr, (data, *size)))
+            raise TypeError(f"Tensor({sizes}): Tensor(data) wraps data, and its options are keywords "
+                            f"(Tensor(data, requires_grad=True)); for a tensor of that size write "
+                            f"torch.zeros({sizes}) or torch.randn({sizes})")
         if isinstance(data, Tensor):
             raise TypeError("Tensor(data): data is already a Tensor; use t.detach() or t.to(...)")
         self.array = to_array(data, dtype, device, requires_grad)
@@ -172,10 +178,15 @@ class Tensor(TensorMethods, InPlace, Conversions):
         return out
 
     def to(self, device):
-        """A copy of this tensor on ``device`` ("cpu" or "gpu"); itself when already there.
+        """A copy of this tensor on ``device`` ("cpu" or "gpu"; PyTorch's "cuda" names the GPU),
+        or in dtype ``device`` (``t.to(torch.float64)``, as PyTorch); itself when nothing changes.
 
-        The copy is a new leaf that keeps ``requires_grad``.
+        A copy to another device is a new leaf that keeps ``requires_grad``; a dtype change is
+        the differentiable cast of ``t.float()`` and ``t.double()``.
         """
+        if not isinstance(device, str):
+            dtype = numpy.dtype(device)
+            return arithmetic.cast(self, dtype)
         target = backend.for_device(device)
         source = backend.backend_of(self.array)
         if target is source:
@@ -183,6 +194,14 @@ class Tensor(TensorMethods, InPlace, Conversions):
         out = Tensor._wrap(target.from_host(source.to_host(self.array)))
         out.requires_grad = self.requires_grad
         return out
+
+    def cpu(self):
+        """This tensor on the CPU (a copy, or itself when already there)."""
+        return self.to("cpu")
+
+    def cuda(self):
+        """This tensor on the GPU (CuPy); an error saying what is missing when there is none."""
+        return self.to("gpu")
 
     def __repr__(self):
         text = numpy.array2string(self.numpy(), separator=", ", precision=4, threshold=20,
@@ -366,8 +385,11 @@ def _accumulate(leaf, g, kept, gradient):
     updating one ``.grad`` in place never changes another array. ``kept``: the ids of
     the arrays that leaves keep in this backward pass.
     """
+    if not g.ndim:     # NumPy makes numpy.float32 scalars of 0-d results: zero_() could not change one
+        g = backend.get_array_module(g).asarray(g)
     if leaf._grad is not None:
-        leaf._grad.array = leaf._grad.array + g
+        total = leaf._grad.array + g
+        leaf._grad.array = total if total.ndim else backend.get_array_module(total).asarray(total)
     elif g.base is None and g is not gradient and id(g) not in kept:
         leaf._grad = Tensor._wrap(g)
         kept.add(id(g))
@@ -440,3 +462,7 @@ def make_result(data, parents, backward, op):
     return out
 
 
+
+
+# t.to(dtype) is the cast op, and the ops need Tensor: bound at call time, as in conversion.py
+from .ops import arithmetic  # noqa: E402

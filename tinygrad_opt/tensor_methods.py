@@ -47,6 +47,10 @@ class TensorMethods:
     def __rmatmul__(self, other):
         return ops.matmul(other, self)
 
+    # PyTorch's method names for the operators: x.add(y) is x + y, x.mm(W) is x @ W
+    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+    matmul = mm = __matmul__
+
     # -- comparisons: elementwise bool tensors, as in PyTorch (Tensor keeps hashing by identity)
     def __eq__(self, other):
         return ops.eq(self, other)
@@ -66,6 +70,8 @@ class TensorMethods:
     def __ge__(self, other):
         return ops.ge(self, other)
 
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__    # x.eq(y) is x == y
+
     def __getitem__(self, index):
         return ops.getitem(self, index)
 
@@ -84,6 +90,9 @@ class TensorMethods:
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
         return ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return ops.norm(self, p, dim, keepdim)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; with ``dim``, ``(values, indices)``; with a tensor, the elementwise max."""
@@ -163,6 +172,10 @@ class TensorMethods:
         return ops.reshape(self, _sizes(shape))
 
     view = reshape  # PyTorch's name for a reshape that shares memory, as the course uses it
+
+    def view_as(self, other):
+        """This tensor in ``other``'s shape (``target.view_as(pred)``)."""
+        return ops.reshape(self, other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)

@@ -6,7 +6,7 @@ unary              exp, log, sqrt, abs, relu, tanh, sigmoid
 compare            eq, ne, lt, le, gt, ge (bool tensors, not differentiable)
 select             where, maximum, minimum, clamp
 matmul             matmul (``@``), linear (x W^T + b)
-reduce             sum, mean, prod, var, std, amax, amin, max, min (values and indices),
+reduce             sum, mean, prod, var, std, norm, amax, amin, max, min (values and indices),
                    argmax, argmin, any, all (not differentiable)
 shape              reshape, flatten, unsqueeze, squeeze, transpose, permute, clone, getitem
 join               cat, stack
@@ -19,7 +19,8 @@ from .compare import eq, ge, gt, le, lt, ne
 from .join import cat, stack
 from .loss import cross_entropy, mse_loss, nll_loss
 from .matmul import linear, matmul
-from .reduce import ValuesIndices, all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from .reduce import (ValuesIndices, all, amax, amin, any, argmax, argmin, max, mean, min, norm, prod, std, sum,
+                     var)
 from .select import clamp, maximum, minimum, where
 from .shape import clone, flatten, getitem, permute, reshape, squeeze, transpose, unsqueeze
 from .softmax import log_softmax, softmax
@@ -28,7 +29,7 @@ from .unary import abs, exp, log, relu, sigmoid, sqrt, tanh
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
            "eq", "ne", "lt", "le", "gt", "ge",
            "where", "maximum", "minimum", "clamp", "matmul", "linear",
-           "sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "any", "all",
+           "sum", "mean", "prod", "var", "std", "norm", "amax", "amin", "max", "min", "argmax", "argmin", "any", "all",
            "ValuesIndices",
            "reshape", "flatten", "unsqueeze", "squeeze", "transpose", "permute", "clone", "getitem",
            "cat", "stack", "softmax", "log_softmax", "nll_loss", "cross_entropy", "mse_loss"]

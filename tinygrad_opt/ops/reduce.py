@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, var, std, amax/amin, max/min (with indices), argmax/argmin,
+"""Reductions: sum, mean, prod, var, std, norm, amax/amin, max/min (with indices), argmax/argmin,
 any/all.
 
 Each takes PyTorch's ``dim`` and ``keepdim`` (NumPy's ``axis`` and ``keepdims`` are accepted
@@ -174,6 +174,27 @@ def std(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return sqrt(var(a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+
+
+def norm(a, p="fro", dim=None, keepdim=False):
+    """out = sqrt(sum_i a_i^2), the Euclidean (Frobenius) norm: PyTorch's default ``p``.
+
+    dout/da_i = a_i / out. Where out = 0 (every a_i = 0) the gradient is 0, PyTorch's
+    subgradient, not 0/0. Other norms read better written out: ``x.abs().sum()`` (p = 1),
+    ``x.abs().max()`` (p = inf).
+    """
+    if p not in (2, "fro"):
+        raise ValueError(f"norm: only p=2 (the Euclidean norm) is an op here, got p={p!r}; write "
+                         f"x.abs().sum() for p=1, x.abs().max() for p=inf, (x.abs() ** p).sum() ** (1 / p) else")
+    dim, keepdim = _dim("norm", a, dim, None, keepdim, None, tuple_ok=True)
+    _float_only("norm", a)
+    xp = get_array_module(a.array)
+    length = xp.sqrt((a.array * a.array).sum(axis=dim, keepdims=True))     # reduced axes kept, size 1
+    out = length if keepdim else (length.reshape(()) if dim is None else xp.squeeze(length, axis=dim))
+
+    def backward(g):
+        return (a.array * _expand(g, a, dim, keepdim) / xp.where(length == 0, 1, length),)
+    return make_result(out, (a,), backward, "norm")
 
 
 def _nonempty(op, a, dim):
