@@ -26,7 +26,7 @@ Measured on this library (manual_seed(0)), iteration: accuracy %, the course's i
 
     SGD lr 0.1           500: 91.48 (91.50)   3000: 95.67 (95.60)
     momentum 0.9         500: 95.74 (96.01)   3000: 97.34 (97.63), 97.44 at 2500
-    Adam lr 1e-3         500: 93.16 (93.31)   3000: ADAM3000 (97.21)
+    Adam lr 1e-3         500: 93.16 (93.31)   3000: 96.96 (97.21)
 """
 import os
 import re
