@@ -18,6 +18,7 @@ Where to read:
   coursework/     hand out, check and grade an optimizer assignment (docs/teaching.md)
   data/           MNIST / Fashion-MNIST (IDX files, checksums), minibatches (torch.utils.data: utils.py)
   cuda.py         cuda.is_available(); backend.device() is torch.device
+  serialization.py  torch.save / torch.load of a model's state_dict (.npz, no pickle)
   allocator.py    why a training loop needs glibc to keep freed memory (a 2x speed-up)
 """
 from . import backend, ops  # ops first: it loads tensor.py, whose Tensor needs the ops
@@ -32,6 +33,7 @@ from .grad_mode import AnomalyError, detect_anomaly, enable_grad, is_grad_enable
 from .ops import (abs, all, amax, amin, any, argmax, argmin, cat, clamp, clone, exp, flatten, log, log_softmax,
                   matmul, max, maximum, mean, min, minimum, norm, permute, pow, prod, relu, reshape, sigmoid,
                   softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
+from .serialization import load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -44,7 +46,7 @@ float, int, bool = float32, int32, creation.bool
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
            "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim", "draw_graph",
-           "device", "cuda", "utils",
+           "device", "cuda", "utils", "save", "load",
            # making tensors, and the dtype names (creation.py)
            "tensor", "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "rand", "randn",
            "rand_like", "randn_like",

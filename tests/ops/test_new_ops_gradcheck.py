@@ -350,3 +350,14 @@ def test_boolean_mask_index(device_backend):
     mask = a > 0
     check(lambda t: t[Tensor(mask)], [leaf(a)], a[mask])
     check(lambda t: t[1, Tensor(mask[1])], [leaf(a)], a[1][mask[1]])
+
+
+# -- norm: sqrt(sum a^2) over dim, as torch.norm / Tensor.norm --------------------------------
+@examples
+@given(shape_dim=shape_and_dims(), keepdim=st.booleans(), seed=seeds)
+def test_norm(device_backend, shape_dim, keepdim, seed):
+    shape, dim = shape_dim
+    a = uniform(seed, shape)
+    axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
+    expected = np.sqrt((a * a).sum(axis=axis, keepdims=keepdim))
+    check(lambda t: ops.norm(t, dim=dim, keepdim=keepdim), [leaf(a)], expected)
