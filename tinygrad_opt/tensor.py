@@ -184,9 +184,8 @@ class Tensor(TensorMethods, InPlace, Conversions):
         A copy to another device is a new leaf that keeps ``requires_grad``; a dtype change is
         the differentiable cast of ``t.float()`` and ``t.double()``.
         """
-        if not isinstance(device, str):
-            dtype = numpy.dtype(device)
-            return arithmetic.cast(self, dtype)
+        if isinstance(device, (numpy.dtype, type)):           # torch.float64 is numpy.dtype("float64")
+            return arithmetic.cast(self, numpy.dtype(device))
         target = backend.for_device(device)
         source = backend.backend_of(self.array)
         if target is source:
@@ -460,8 +459,6 @@ def make_result(data, parents, backward, op):
         out._origin = anomaly.user_line()
         anomaly.check_finite((data,), out, "forward")
     return out
-
-
 
 
 # t.to(dtype) is the cast op, and the ops need Tensor: bound at call time, as in conversion.py
