@@ -88,3 +88,11 @@ def test_broken_backward_fails_with_a_message_naming_the_input(op, tmp_path):
     (test,) = result["tests"]
     assert (test["name"], test["score"], test["max_score"]) == (f"{op}: backward", 0, 2)
     assert phrase in test["output"], test["output"]
+
+
+def test_the_command_has_version():
+    import tinygrad_opt
+    done = subprocess.run([sys.executable, "-m", "tinygrad_opt.coursework", "--version"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == \
+        f"python -m tinygrad_opt.coursework (tinygrad_opt {tinygrad_opt.__version__})", done.stderr
