@@ -167,3 +167,55 @@ def test_a_configuration_error_fails_its_test_and_grading_goes_on(tmp_path):
     assert outputs[1][0] and outputs[2] == (False, "configuration error, not graded: no cases for op 'softplus' "
                                             "(known: relu, exp, log, tanh, sigmoid, mul, div, matmul, linear, "
                                             "log_softmax)")
+
+
+TORCH_IDIOMS = '''
+from tinygrad_opt import no_grad
+from tinygrad_opt.optim import Optimizer
+
+
+class SGD(Optimizer):
+    """Written with PyTorch's in-place idioms: p -= ... under no_grad(), p.data.add_, self.state[p]."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d_p = p.grad.clone()
+                if group["maximize"]:
+                    d_p.mul_(-1)
+                if group["weight_decay"] != 0:
+                    d_p.add_(p.detach(), alpha=group["weight_decay"])
+                if group["momentum"] != 0:
+                    state = self.state[p]                   # a defaultdict(dict), as in torch.optim
+                    if "momentum_buffer" not in state:
+                        buf = state["momentum_buffer"] = d_p.clone()
+                    else:
+                        buf = state["momentum_buffer"]
+                        buf.mul_(group["momentum"]).add_(d_p, alpha=1 - group["dampening"])
+                    if group["nesterov"]:
+                        d_p = d_p + group["momentum"] * buf
+                    else:
+                        p.data.add_(buf, alpha=-group["lr"])
+                        continue
+                with no_grad():
+                    p -= group["lr"] * d_p
+'''
+
+
+def test_code_in_torch_optim_idioms_gets_full_marks(tmp_path):
+    (tmp_path / "student.py").write_text(TORCH_IDIOMS)
+    result = grade(tmp_path / "student.py", timeout=20)
+    assert [(t["name"], t["output"]) for t in result["tests"] if not t["passed"]] == []
+    assert result["score"] == result["max_score"] == len(default_tests("SGD"))
+    # and the same idioms, wrong: the momentum buffer made from the dampened gradient
+    (tmp_path / "student.py").write_text(TORCH_IDIOMS.replace(
+        '                        buf = state["momentum_buffer"] = d_p.clone()',
+        '                        buf = state["momentum_buffer"] = d_p * (1 - group["dampening"])'))
+    result = grade(tmp_path / "student.py", {"optimizers": {"SGD": {"tests": default_tests("SGD")[:3]}}})
+    assert [t["name"] for t in result["tests"] if not t["passed"]] == ["SGD: momentum, dampening"]
