@@ -219,3 +219,37 @@ def test_code_in_torch_optim_idioms_gets_full_marks(tmp_path):
         '                        buf = state["momentum_buffer"] = d_p * (1 - group["dampening"])'))
     result = grade(tmp_path / "student.py", {"optimizers": {"SGD": {"tests": default_tests("SGD")[:3]}}})
     assert [t["name"] for t in result["tests"] if not t["passed"]] == ["SGD: momentum, dampening"]
+
+
+CONTRACT = '''
+from tinygrad_opt.backend import get_array_module
+from tinygrad_opt.optim import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Written to this project's contract: the base class's step() calls update() on arrays."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+
+    def init_state(self, param, group):
+        return {"step": 0, "sum": get_array_module(param).full_like(param, group["initial_accumulator_value"])}
+
+    def update(self, p, g, state, group):
+        xp = get_array_module(p)
+        state["sum"] += g ** 2
+        p -= group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"]) * (g / (xp.sqrt(state["sum"]) + group["eps"]))
+'''
+
+
+def test_code_written_to_the_projects_own_contract_is_graded(tmp_path):
+    (tmp_path / "student.py").write_text(CONTRACT)
+    result = grade(tmp_path / "student.py", timeout=20)
+    assert [(t["name"], t["output"]) for t in result["tests"] if not t["passed"]] == []
+    assert result["score"] == result["max_score"] == len(default_tests("Adagrad"))
+    (tmp_path / "student.py").write_text(CONTRACT.replace('(state["step"] - 1)', 'state["step"]'))
+    result = grade(tmp_path / "student.py", _config_for("Adagrad", "Adagrad: lr decay"))
+    failed = {t["name"]: t["output"] for t in result["tests"] if not t["passed"]}
+    assert list(failed) == ["Adagrad: lr decay"] and "look at lr decay: gamma_t" in failed["Adagrad: lr decay"]
