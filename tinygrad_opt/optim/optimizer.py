@@ -266,8 +266,9 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Restore options and state saved by ``state_dict()`` (of an optimizer over the same
         parameter shapes). Everything is checked before anything changes: group and parameter
-        counts, group options, state entries and array shapes. Arrays are copied to each
-        parameter's backend and dtype.
+        counts, group options, state entries and array shapes. Each entry keeps its kind
+        (``_load_value``): numbers stay numbers; arrays and Tensors are copied to the
+        parameter's backend, floating ones in its dtype.
 
         Each group takes the saved options, as in PyTorch. An LR scheduler's ``initial_lr``
         may be in one and not the other (the optimizer is often loaded before its scheduler
