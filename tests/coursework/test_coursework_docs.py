@@ -1,7 +1,7 @@
 """docs/teaching.md shows each command beside its Python twin: the commands (through the command
 line's main()) and the Python blocks, each in an empty folder of their own, write the same files
-and print the same reports. (tests/docs/test_docs_code_blocks.py runs the Python blocks and checks
-the output they print.)"""
+and print the same reports; a ```text block right under a Python block is what that block prints.
+(tests/docs/test_docs_code_blocks.py runs the Python blocks too.)"""
 import contextlib
 import io
 import json
@@ -16,8 +16,8 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "teaching.md"
 
 
 def test_teaching_page_commands_do_what_their_python_twins_do(tmp_path, monkeypatch, capsys):
-    blocks = re.findall(r"```(bash|python)\n(.*?)```", PAGE.read_text(), re.S)
-    commands = [line for kind, code in blocks if kind == "bash" for line in code.strip().splitlines()]
+    blocks = re.findall(r"```(bash|python)\n(.*?)```\n(?:\n?```text\n(.*?)```)?", PAGE.read_text(), re.S)
+    commands = [line for kind, code, _ in blocks if kind == "bash" for line in code.strip().splitlines()]
     assert [c.split()[3] for c in commands if c.startswith("python -m tinygrad_opt.coursework ")] == \
         ["new", "grade", "grade"]
     shell, python = tmp_path / "commands", tmp_path / "python"
@@ -31,11 +31,17 @@ def test_teaching_page_commands_do_what_their_python_twins_do(tmp_path, monkeypa
         else:
             subprocess.run(line, shell=True, check=True)
     monkeypatch.chdir(python)
-    namespace, out = {"__name__": "docs_teaching"}, io.StringIO()
-    with contextlib.redirect_stdout(out):
-        for kind, code in blocks:
-            if kind == "python":
+    namespace, out, shown = {"__name__": "docs_teaching"}, io.StringIO(), 0
+    for kind, code, text in blocks:
+        if kind == "python":
+            block_out = io.StringIO()
+            with contextlib.redirect_stdout(block_out):
                 exec(code, namespace)
+            out.write(block_out.getvalue())
+            if text:
+                assert block_out.getvalue() == text, f"the page shows other output than its block prints:\n{code}"
+                shown += 1
+    assert shown == 3       # the files new writes, Ben's report, the class's scores.csv
     files = sorted(str(p.relative_to(shell)) for p in (shell / "hw3").rglob("*") if p.is_file())
     assert files == sorted(str(p.relative_to(python)) for p in (python / "hw3").rglob("*") if p.is_file())
     assert "hw3/instructor/grading.json" in files
