@@ -17,7 +17,7 @@ from tinygrad_opt.coursework.grading import grade
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_new_then_the_reference_solutions_get_full_marks(tmp_path, capsys):
+def test_new_then_the_reference_solutions_get_full_marks(tmp_path):
     hw = tmp_path / "hw"
     assert main(["new", str(hw), "--optimizers", ",".join(CHOICES), "--ops", ",".join(OPS)]) == 0
     assert sorted(p.name for p in hw.iterdir()) == ["README.md", "instructor", "ops.py", "optimizers.py",
