@@ -44,7 +44,7 @@ MUTANTS = [
      "Adam: a parameter without grad on some steps", "skip such a parameter"),
     ("centered without the mean gradient", "RMSprop", [('denom = (v - a * a) ** 0.5 + group["eps"]',
                                                         'denom = v ** 0.5 + group["eps"]')],
-     "RMSprop: centered", "centered's mean gradient"),
+     "RMSprop: centered", "sqrt(alpha) times the reference's at step 1: centered's mean gradient is missing"),
     ("RMSprop eps inside the square root", "RMSprop", [('denom = v ** 0.5 + group["eps"]',
                                                         'denom = (v + group["eps"]) ** 0.5')],
      "RMSprop: eps", "where eps sits"),

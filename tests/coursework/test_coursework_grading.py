@@ -24,6 +24,17 @@ def _config_for(cls, test_name, **extra):
             "ops": {}, **extra}
 
 
+# The wrong terms hints once named for these mistakes (issue 13): the hint must not send the student there.
+NOT_SAID = {
+    "nesterov without look-ahead": ["learning rate", "bias correction", "constant factor"],
+    "dampening on the first step": ["learning rate", "constant factor"],
+    "centered without the mean gradient": ["learning rate", "constant factor"],
+    "NAdam schedule one step off": ["where eps sits"],
+    "eps inside the square root": ["what is carried from step to step", "at step 2"],
+    "lr decay off by one": ["learning rate (or", "bias correction"],
+}
+
+
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_broken_optimizer_is_flagged_with_the_right_term(mutant, tmp_path):
     _, cls, _, test_name, phrase = mutant
@@ -32,6 +43,8 @@ def test_broken_optimizer_is_flagged_with_the_right_term(mutant, tmp_path):
     failed = {t["name"]: t["output"] for t in result["tests"] if not t["passed"]}
     assert test_name in failed, result["tests"]
     assert phrase in failed[test_name]
+    hint = failed[test_name].split("\nPer problem:")[0]
+    assert [wrong for wrong in NOT_SAID.get(mutant[0], []) if wrong in hint] == [], hint
     if test_name.endswith(("plain", ": eps", "rules: in place, p.grad untouched, a None grad skipped")):
         return      # (eps is in every test)
     # a mistake in one option's term leaves the tests without that option passing
@@ -154,3 +167,89 @@ def test_a_configuration_error_fails_its_test_and_grading_goes_on(tmp_path):
     assert outputs[1][0] and outputs[2] == (False, "configuration error, not graded: no cases for op 'softplus' "
                                             "(known: relu, exp, log, tanh, sigmoid, mul, div, matmul, linear, "
                                             "log_softmax)")
+
+
+TORCH_IDIOMS = '''
+from tinygrad_opt import no_grad
+from tinygrad_opt.optim import Optimizer
+
+
+class SGD(Optimizer):
+    """Written with PyTorch's in-place idioms: p -= ... under no_grad(), p.data.add_, self.state[p]."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d_p = p.grad.clone()
+                if group["maximize"]:
+                    d_p.mul_(-1)
+                if group["weight_decay"] != 0:
+                    d_p.add_(p.detach(), alpha=group["weight_decay"])
+                if group["momentum"] != 0:
+                    state = self.state[p]                   # a defaultdict(dict), as in torch.optim
+                    if "momentum_buffer" not in state:
+                        buf = state["momentum_buffer"] = d_p.clone()
+                    else:
+                        buf = state["momentum_buffer"]
+                        buf.mul_(group["momentum"]).add_(d_p, alpha=1 - group["dampening"])
+                    if group["nesterov"]:
+                        d_p = d_p + group["momentum"] * buf
+                    else:
+                        p.data.add_(buf, alpha=-group["lr"])
+                        continue
+                with no_grad():
+                    p -= group["lr"] * d_p
+'''
+
+
+def test_code_in_torch_optim_idioms_gets_full_marks(tmp_path):
+    (tmp_path / "student.py").write_text(TORCH_IDIOMS)
+    result = grade(tmp_path / "student.py", timeout=20)
+    assert [(t["name"], t["output"]) for t in result["tests"] if not t["passed"]] == []
+    assert result["score"] == result["max_score"] == len(default_tests("SGD"))
+    # and the same idioms, wrong: the momentum buffer made from the dampened gradient
+    (tmp_path / "student.py").write_text(TORCH_IDIOMS.replace(
+        '                        buf = state["momentum_buffer"] = d_p.clone()',
+        '                        buf = state["momentum_buffer"] = d_p * (1 - group["dampening"])'))
+    result = grade(tmp_path / "student.py", {"optimizers": {"SGD": {"tests": default_tests("SGD")[:3]}}})
+    assert [t["name"] for t in result["tests"] if not t["passed"]] == ["SGD: momentum, dampening"]
+
+
+CONTRACT = '''
+from tinygrad_opt.backend import get_array_module
+from tinygrad_opt.optim import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Written to this project's contract: the base class's step() calls update() on arrays."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize))
+
+    def init_state(self, param, group):
+        return {"step": 0, "sum": get_array_module(param).full_like(param, group["initial_accumulator_value"])}
+
+    def update(self, p, g, state, group):
+        xp = get_array_module(p)
+        state["sum"] += g ** 2
+        p -= group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"]) * (g / (xp.sqrt(state["sum"]) + group["eps"]))
+'''
+
+
+def test_code_written_to_the_projects_own_contract_is_graded(tmp_path):
+    (tmp_path / "student.py").write_text(CONTRACT)
+    result = grade(tmp_path / "student.py", timeout=20)
+    assert [(t["name"], t["output"]) for t in result["tests"] if not t["passed"]] == []
+    assert result["score"] == result["max_score"] == len(default_tests("Adagrad"))
+    (tmp_path / "student.py").write_text(CONTRACT.replace('(state["step"] - 1)', 'state["step"]'))
+    result = grade(tmp_path / "student.py", _config_for("Adagrad", "Adagrad: lr decay"))
+    failed = {t["name"]: t["output"] for t in result["tests"] if not t["passed"]}
+    assert list(failed) == ["Adagrad: lr decay"] and "look at lr decay: gamma_t" in failed["Adagrad: lr decay"]

@@ -3,11 +3,14 @@
     new DIR [--optimizers sgd,momentum,adam,...] [--ops relu,matmul,log_softmax,...]
     grade SUBMISSION [--json results.json] [--timeout S] [--config FILE]
     grade FOLDER_OF_SUBMISSIONS --csv scores.csv [--timeout S] [--config FILE]
+    --version
 
 Exit status: 0 when graded (whatever the score), 2 for a usage error.
 """
 import argparse
 import sys
+
+import tinygrad_opt
 
 from . import report
 from .assignment import CHOICES, OPS, new
@@ -22,6 +25,7 @@ def _names(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_opt.coursework",
                                      description="Hand out an optimizer (and backward) assignment and grade it.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_opt {tinygrad_opt.__version__})")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("new", help="write an assignment into DIR")
     p.add_argument("dir")

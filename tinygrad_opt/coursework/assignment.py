@@ -216,8 +216,9 @@ and element your numbers part from the reference, both numbers, and which term t
 - Each parameter's state lives in `self.state[p]` (a dict, empty at its first step), and so does
   its own step count t: parameters skipped on some steps have fewer steps.
 - Read every option from the parameter's group: `for group in self.param_groups: lr = group["lr"]`.
-- Tensor arithmetic (`+ - * / **`) works on `p`, `p.grad` and state tensors; for what Tensor lacks
-  (a maximum, an absolute value) use the arrays: `p.array`, `p.grad.array` (NumPy).
+- Tensor arithmetic (`+ - * / **`) and methods (`.sqrt()`, `.abs()`, `.maximum(other)`, `.clone()`)
+  work on `p`, `p.grad` and state tensors, as do the in-place `add_(x, alpha=...)`, `sub_`, `mul_`,
+  `div_`, `copy_`, `zero_` (no `addcmul_`, `addcdiv_` or `lerp_`: write those as arithmetic).
 
 A typical step:
 

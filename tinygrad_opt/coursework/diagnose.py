@@ -71,8 +71,9 @@ def option_term(option, optimizer=None):
     return OPTION_TERMS.get(option, f"the option {option}")
 
 
-def _scalar_factor(ratio, step, options, optimizer):
-    """The hint for a step that is ``ratio`` times the reference's, in every element."""
+def _scalar_factor(ratio, step, options, optimizer, suspects=None):
+    """The hint for a step that is ``ratio`` times the reference's, in every element
+    (``suspects``: options the grader names itself; then no guess at another term)."""
     mu, tau = options.get("momentum", 0), options.get("dampening", 0)
     if options.get("nesterov") and mu and numpy.isclose(ratio, 1 / (1 + mu), rtol=1e-6):
         return (f"Every element's step is {ratio:.4g} = 1/(1 + momentum) times the reference's: Nesterov's "
@@ -80,6 +81,15 @@ def _scalar_factor(ratio, step, options, optimizer):
     if step == 1 and tau and mu and numpy.isclose(ratio, 1 - tau, rtol=1e-6):
         return (f"Every element's step is {ratio:.4g} = 1 - dampening times the reference's at step 1: the "
                 f"first momentum step is b_1 = g_1; dampening applies from step 2 on.")
+    # centered's first step without the mean: sqrt(v_1) = sqrt(1 - alpha) |g| where the reference
+    # divides by sqrt(v_1 - a_1^2) = sqrt(alpha (1 - alpha)) |g|
+    if step == 1 and options.get("centered") and numpy.isclose(ratio, options.get("alpha", 0.99) ** 0.5, rtol=1e-5):
+        return (f"Every element's step is {ratio:.6g} = sqrt(alpha) times the reference's at step 1: centered's "
+                f"mean gradient is missing: a_t = alpha a_(t-1) + (1 - alpha) g_t, divide by sqrt(v_t - a_t^2) + eps.")
+    when = ("at step 1" if step == 1 else
+            f"at step {step}, after {step - 1} agreeing step{'s' * (step > 2)}: a factor that depends on t")
+    if suspects:
+        return f"Every element's step is {ratio:.6g} times the reference's {when}."
     if options.get("lr_decay"):
         term = option_term("lr_decay")
     elif optimizer == "NAdam":
@@ -88,8 +98,6 @@ def _scalar_factor(ratio, step, options, optimizer):
         term = "a bias correction 1/(1 - beta^t): missing, applied twice, or with t off by one"
     else:
         term = "the learning rate (or another constant factor)"
-    when = ("at step 1" if step == 1 else
-            f"at step {step}, after {step - 1} agreeing step{'s' * (step > 2)}: a factor that depends on t")
     return f"Every element's step is {ratio:.6g} times the reference's {when}. Look at {term}."
 
 
@@ -120,7 +128,7 @@ def read_step(step, before, cand, ref, options=None, optimizer=None, suspects=No
             hints.append(f"The candidate moves the other way from the reference (uphill) for most elements: "
                          f"check the sign of the update (of the gradient, the momentum term, lr * direction);{flip}")
         elif constant:
-            hints.append(_scalar_factor(mean, step, options, optimizer))
+            hints.append(_scalar_factor(mean, step, options, optimizer, suspects))
     if not hints and before.size >= 2 and before.any() and moved.all():
         gap = cand - ref
         k = float(gap @ before) / float(before @ before)

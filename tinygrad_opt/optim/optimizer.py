@@ -266,8 +266,9 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Restore options and state saved by ``state_dict()`` (of an optimizer over the same
         parameter shapes). Everything is checked before anything changes: group and parameter
-        counts, group options, state entries and array shapes. Arrays are copied to each
-        parameter's backend and dtype.
+        counts, group options, state entries and array shapes. Each entry keeps its kind
+        (``_load_value``): numbers stay numbers; arrays and Tensors are copied to the
+        parameter's backend, floating ones in its dtype.
 
         Each group takes the saved options, as in PyTorch. An LR scheduler's ``initial_lr``
         may be in one and not the other (the optimizer is often loaded before its scheduler
@@ -313,26 +314,43 @@ class Optimizer:
                 may = f" (any of {sorted(optional)} may be missing or extra)" if optional else ""
                 raise ValueError(f"{name}: parameter {index}: state entries {sorted(saved)} in the "
                                  f"state_dict, {self._name()} expects {sorted(expected)}{may}")
-            # an optional entry is an array shaped like the parameter
-            new_state[p] = {k: self._load_value(name, index, k, v, p, expected.get(k, p.array))
-                            for k, v in saved.items()}
+            # the entry init_state makes (an optional entry is an array shaped like the parameter);
+            # None where the rule makes none: a torch.optim-style step() keeps what it saved
+            fresh = {} if own_step else {**{k: p.array for k in optional}, **expected}
+            new_state[p] = {k: self._load_value(name, index, k, v, p, fresh.get(k)) for k, v in saved.items()}
         for group, new_group in zip(self.param_groups, new_groups):
             group.update(new_group)
         self.state = defaultdict(dict, new_state)
 
     @staticmethod
     def _load_value(name, index, key, value, p, fresh):
-        """A saved entry for parameter ``p``: arrays checked for shape and moved to p's backend;
-        numbers stay numbers (a 0-d array, as a file format may store one, becomes a number);
-        a Tensor (a torch.optim-style step() keeps Tensors) stays a Tensor."""
+        """A saved entry for parameter ``p``, kept the kind it was saved as: a number stays a
+        number, an array an array and a Tensor a Tensor (torch.optim-style state), the last two
+        moved to p's backend. ``fresh`` is the entry ``init_state`` makes, or None where it
+        makes none: where it is a number, a 0-d array (as a file format stores a number)
+        becomes a number; where it is an array, the saved one must have its shape."""
         if isinstance(value, Tensor):
-            return Tensor._wrap(Optimizer._load_value(name, index, key, value.array, p, p.array))
-        if not hasattr(fresh, "shape"):
-            return value.item() if hasattr(value, "item") else value
-        if tuple(value.shape) != p.shape:
+            return Tensor._wrap(Optimizer._load_array(name, index, key, value.array, p, fresh))
+        if fresh is not None and not hasattr(fresh, "shape") and hasattr(value, "shape"):
+            if value.ndim != 0:
+                raise ValueError(f"{name}: parameter {index}: state '{key}' is an array of shape "
+                                 f"{tuple(value.shape)}; it is a number")
+            return value.item()
+        if isinstance(value, numbers.Number) or not hasattr(value, "shape"):
+            return value
+        return Optimizer._load_array(name, index, key, value, p, fresh)
+
+    @staticmethod
+    def _load_array(name, index, key, value, p, fresh):
+        """A saved array on p's backend, floating ones in p's dtype. Its shape is checked: that
+        of ``fresh`` where init_state makes the entry, else p's, or 0-d (a number kept in an
+        array, as torch.optim keeps its step count)."""
+        shapes = [tuple(fresh.shape)] if hasattr(fresh, "shape") else [p.shape, ()]
+        if tuple(value.shape) not in shapes:
             raise ValueError(f"{name}: parameter {index}: state '{key}' has shape {tuple(value.shape)}, "
                              f"the parameter has shape {p.shape}")
-        host = backend.to_numpy(value).astype(p.dtype, copy=True)
+        dtype = p.dtype if value.dtype.kind == "f" else value.dtype
+        host = backend.to_numpy(value).astype(dtype, copy=True)
         return backend.backend_of(p.array).from_host(host)
 
     def __repr__(self):
