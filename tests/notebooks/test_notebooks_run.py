@@ -41,6 +41,7 @@ def test_first_cell_installs_the_package_where_it_is_missing(path):
     first = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
     source = "".join(first["source"])
     assert 'find_spec("tinygrad_opt") is None' in source and "%pip install" in source
+    assert "OWNER" not in path.read_text()          # no placeholder address for the learner to fill in
 
 
 def _execute(path, monkeypatch, first_cell=None):
