@@ -7,8 +7,8 @@ framework's own tutorials write it:
 
 =================  ===========================================================================
 numpy              the hand-written NumPy loop (``experiments/numpy_mlp.py``): the yardstick
-tinygrad_opt       zero_grad, forward, ``nll_loss(log_softmax)``, backward, ``optim.SGD``
-pytorch            the same in ``torch`` (CPU)
+tinygrad_opt       zero_grad, ``cross_entropy(model.logits(x), y)``, backward, ``optim.SGD``
+pytorch            the same in ``torch`` (CPU): ``cross_entropy(net(x), y)``
 jax (jit)          ``jax.value_and_grad`` of the loss and the update, in one ``jax.jit``
 dezero             ``dezero.models.MLP``, ``softmax_cross_entropy``, ``optimizers.SGD``
 mygrad             mygrad Tensors, ``softmax_crossentropy``, the update on ``.data``
@@ -93,7 +93,7 @@ def _tinygrad_opt(model, host, x_all, y_all, order):
     def step():
         idx = nxt()
         opt.zero_grad()
-        loss = F.nll_loss(model(Tensor(x_all[idx])), Tensor(y_all[idx]))
+        loss = F.cross_entropy(model.logits(Tensor(x_all[idx])), Tensor(y_all[idx]))
         loss.backward()
         opt.step()
     return step
@@ -113,7 +113,7 @@ def _pytorch(model, host, x_all, y_all, order):
     def step():
         idx = torch.from_numpy(nxt())
         opt.zero_grad()
-        loss = torch.nn.functional.nll_loss(torch.log_softmax(net(xt[idx]), 1), yt[idx])
+        loss = torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx])
         loss.backward()
         opt.step()
     return step
