@@ -480,6 +480,8 @@ def main(argv=None):
     on_gpu = "gpu" in parts and backend.current().device == "gpu"
     if "gpu" in parts and not on_gpu and args.only != p.get_default("only"):
         p.error("--only gpu: the GPU part needs a GPU backend (--backend cupy)")
+    # PyTorch and JAX get the same number of threads as NumPy's BLAS (their own pools otherwise)
+    frameworks.limit_threads(common.THREADS if args.threads is None else args.threads)
     torch = None if args.no_torch else _torch()
     if torch is not None:
         torch.manual_seed(0)

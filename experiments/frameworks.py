@@ -16,6 +16,11 @@ autograd (HIPS)    ``autograd.grad`` of a NumPy loss, the update on the arrays
 tinygrad           ``tinygrad.Tensor``, ``sparse_categorical_crossentropy``, ``nn.optim.SGD``
 =================  ===========================================================================
 
+Every contender computes on the experiments' one thread (``--threads``, ``common.THREADS``):
+the BLAS library behind NumPy (and so DeZero, mygrad and HIPS autograd) is limited by the
+benchmark's setup; PyTorch and JAX keep thread pools of their own, which ``limit_threads``
+sets to the same count before they start (``--threads 0`` leaves every library its default).
+
 None of these is a dependency: a framework that is not installed is left out, one that fails
 to set up is reported with its error. Install them to compare, e.g. in a separate virtual
 environment: ``pip install torch jax dezero mygrad autograd tinygrad`` (tinygrad's CPU device
@@ -41,6 +46,20 @@ _MODULES = {"pytorch": "torch", "jax": "jax", "dezero": "dezero", "mygrad": "myg
 def available():
     """The frameworks importable here, in table order."""
     return [f for f in FRAMEWORKS if f not in _MODULES or importlib.util.find_spec(_MODULES[f]) is not None]
+
+
+def limit_threads(n):
+    """Give PyTorch and JAX (XLA) ``n`` threads, as the NumPy loop has (``n = 0``: their defaults).
+    Call it before JAX computes anything: XLA reads its flags once."""
+    if n <= 0:
+        return
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+        torch.set_num_threads(n)
+    if n == 1:                       # XLA has a switch for one thread, no count
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
 
 
 def contenders(x_all, y_all, batch=100, hidden=100, only=None):
