@@ -56,7 +56,7 @@ def limit_threads(n):
     if importlib.util.find_spec("torch") is not None:
         import torch
         torch.set_num_threads(n)
-    if n == 1:                       # XLA has a switch for one thread, no count
+    if n == 1 and importlib.util.find_spec("jax") is not None:     # XLA has a switch for one thread, no count
         flags = os.environ.get("XLA_FLAGS", "")
         if "xla_cpu_multi_thread_eigen" not in flags:
             os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
