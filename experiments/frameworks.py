@@ -78,6 +78,7 @@ def contenders(x_all, y_all, batch=100, hidden=100, only=None):
     for name in (only or available()):
         try:
             steps[name] = _SETUP[name](model, host, x_all, y_all, order)
+            steps[name]()                 # one step here, so that a framework's failure is reported here
         except Exception as e:          # a third-party framework's own problem: reported, not fatal
             failed[name] = f"{type(e).__name__}: {e}"[:200]
     return steps, failed
@@ -231,6 +232,14 @@ def _autograd(model, host, x_all, y_all, order):
 def _tinygrad(model, host, x_all, y_all, order):
     os.environ.setdefault("DEV", "CPU")      # tinygrad's compiled CPU device (it needs clang)
     from tinygrad import Tensor as TT, nn as tnn
+
+    def training():
+        """tinygrad's training mode: ``Tensor.train()`` in older releases, ``Context(TRAINING=1)`` now."""
+        if hasattr(TT, "train"):
+            return TT.train()
+        from tinygrad.helpers import Context
+        return Context(TRAINING=1)
+
     layers = [tnn.Linear(host[0].shape[1], host[0].shape[0]), tnn.Linear(host[2].shape[1], host[2].shape[0])]
     for layer, (W, b) in zip(layers, [(host[0], host[1]), (host[2], host[3])]):
         layer.weight, layer.bias = TT(W.copy()), TT(b.copy())
@@ -240,7 +249,7 @@ def _tinygrad(model, host, x_all, y_all, order):
 
     def step():
         idx = nxt()
-        with TT.train():
+        with training():
             opt.zero_grad()
             z = layers[1](layers[0](TT(x_all[idx])).relu())
             loss = z.sparse_categorical_crossentropy(TT(y_all[idx]))
