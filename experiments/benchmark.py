@@ -373,10 +373,12 @@ def _whole_run(quick):
 
 
 # -- 4b. page faults: why allocator.py exists ----------------------------------------------
-# The MNIST step in PyTorch's order (zero_grad first) alone in a fresh process, where nothing
-# else shapes the heap: minor page faults and milliseconds per step.
+# The MNIST step in PyTorch's order (zero_grad first) and with the course's loss, alone in a
+# fresh process, where nothing else shapes the heap: minor page faults and milliseconds per
+# step. (The faults showed with the BLAS library's own threads, ``--threads 0``.)
 STEADY_LOOP = """
 import resource, sys, time, numpy as np
+from threadpoolctl import threadpool_limits
 import tinygrad_opt
 from tinygrad_opt import Tensor, nn, optim
 import tinygrad_opt.nn.functional as F
@@ -386,35 +388,39 @@ model = nn.MLP(784, 10, [100]); opt = optim.SGD(model.parameters(), lr=0.1)
 def step():
     idx = rng.integers(0, 2000, 100)
     opt.zero_grad()
-    F.cross_entropy(model.logits(Tensor(x[idx])), Tensor(y[idx])).backward()
+    F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])).backward()       # the course's loss, as users write it
     opt.step()
+n, threads = int(sys.argv[1]), int(sys.argv[2])
+clock = time.process_time if sys.argv[3] == "cpu" else time.perf_counter
+if threads:
+    threadpool_limits(threads, user_api="blas")      # the benchmark's BLAS threads
 for _ in range(50):
     step()
-n = int(sys.argv[1])
-faults, started = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+faults, started = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, clock()
 for _ in range(n):
     step()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / n, (time.perf_counter() - started) / n)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / n, (clock() - started) / n)
 """
 
 
-def steady_loop(top_pad, steps=500):
-    """(page faults, seconds) per step of STEADY_LOOP in a fresh process with
-    ``TINYGRAD_OPT_MALLOC_TOP_PAD=top_pad`` (None: the default)."""
+def steady_loop(top_pad, steps=500, threads=1, clock="wall"):
+    """(page faults, seconds by ``clock``) per step of STEADY_LOOP in a fresh process with
+    ``TINYGRAD_OPT_MALLOC_TOP_PAD=top_pad`` (None: the default) and ``threads`` BLAS threads
+    (0: the library's default)."""
     env = dict(os.environ, TINYGRAD_OPT_BACKEND="numpy")       # it is the host's allocator that is measured
     if top_pad is not None:
         env["TINYGRAD_OPT_MALLOC_TOP_PAD"] = str(top_pad)
-    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps), str(threads), clock], capture_output=True, text=True,
                          env=env, check=True)
     faults, seconds = map(float, out.stdout.split())
     return faults, seconds
 
 
-def bench_page_faults(quick):
+def bench_page_faults(quick, threads=1, clock="wall"):
     steps = 20 if quick else 500
     record = {}
     for name, top_pad in (("default", None), ("top_pad_0", 0)):
-        faults, seconds = steady_loop(top_pad, steps)
+        faults, seconds = steady_loop(top_pad, steps, threads, clock)
         record[name] = {"page_faults_per_step": faults, "ms_per_step": seconds * 1e3}
     return record
 
@@ -481,7 +487,8 @@ def main(argv=None):
     if "gpu" in parts and not on_gpu and args.only != p.get_default("only"):
         p.error("--only gpu: the GPU part needs a GPU backend (--backend cupy)")
     # PyTorch and JAX get the same number of threads as NumPy's BLAS (their own pools otherwise)
-    frameworks.limit_threads(common.THREADS if args.threads is None else args.threads)
+    threads = common.THREADS if args.threads is None else args.threads
+    frameworks.limit_threads(threads)
     torch = None if args.no_torch else _torch()
     if torch is not None:
         torch.manual_seed(0)
@@ -525,7 +532,7 @@ def main(argv=None):
         results["import_and_memory"] = bench_import_and_memory(args.quick, args.clock)
         _print_startup(results["import_and_memory"])
     if "faults" in parts:
-        results["page_faults"] = pf = bench_page_faults(args.quick)
+        results["page_faults"] = pf = bench_page_faults(args.quick, threads, args.clock)
         print(f"\nMNIST step in PyTorch's order, alone in a fresh process: "
               f"{pf['default']['page_faults_per_step']:.1f} page faults and {pf['default']['ms_per_step']:.3f} ms "
               f"per step; with TINYGRAD_OPT_MALLOC_TOP_PAD=0 (malloc left alone): "
