@@ -120,8 +120,9 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu", hidden=1
     n_in, n_out = x_all.shape[1], int(y_all.max()) + 1
     model = nn.MLP(n_in, n_out, [hidden]).to(device)
     host = [p.numpy() for p in model.parameters()]
-    settings = {"sgd": (optim.SGD, RuleSGD, {"lr": 0.1}), "momentum": (optim.SGD, RuleSGD, {"lr": 0.1, "momentum": 0.9}),
-                "adam": (optim.Adam, RuleAdam, {"lr": 1e-3})}[opt_name]
+    settings = {"sgd": (optim.SGD, RuleSGD, {"lr": 0.1}),
+                "momentum": (optim.SGD, RuleSGD, {"lr": 0.1, "momentum": 0.9}),
+                "adam": (optim.Adam, RuleAdam, {"lr": 1e-3})}[opt_name]           # (fast, rule, settings)
     xd, yd = backend.for_device(device).from_host(x_all), backend.for_device(device).from_host(y_all)
     step = {"i": 0}
 
@@ -182,7 +183,8 @@ def bench_mlp(args, torch, progress):
         times = _interleaved(lambda: _mlp_contenders(opt_name, x, y, 100, torch), args.iterations, args.rounds,
                              progress, CLOCKS[args.clock])
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-        (low, high), (rule_low, rule_high) = (_ratio_range(times, k, "numpy") for k in ("tinygrad_opt", "tinygrad_opt rule"))
+        low, high = _ratio_range(times, "tinygrad_opt", "numpy")
+        rule_low, rule_high = _ratio_range(times, "tinygrad_opt rule", "numpy")
         row = [opt_name, f"{med['tinygrad_opt']:.3f}", f"{med['numpy']:.3f}",
                f"{_ratio(times, 'tinygrad_opt', 'numpy'):.2f}x ({low:.2f}-{high:.2f})",
                f"{_ratio(times, 'tinygrad_opt rule', 'numpy'):.2f}x ({rule_low:.2f}-{rule_high:.2f})"]

@@ -29,8 +29,8 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
     assert set(results["page_faults"]) == {"default", "top_pad_0"}
     assert results["clock"] == "wall" and results["load_average_start"]
     out = capsys.readouterr().out
-    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "fixed cost of a training step",
-                  "import tinygrad_opt", "page faults"):
+    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead",
+                  "fixed cost of a training step", "import tinygrad_opt", "page faults"):
         assert title in out
 
 
