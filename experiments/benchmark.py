@@ -412,8 +412,8 @@ def steady_loop(top_pad, steps=500, threads=1, clock="wall"):
     env = dict(os.environ, TINYGRAD_OPT_BACKEND="numpy")       # it is the host's allocator that is measured
     if top_pad is not None:
         env["TINYGRAD_OPT_MALLOC_TOP_PAD"] = str(top_pad)
-    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps), str(threads), clock], capture_output=True, text=True,
-                         env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps), str(threads), clock],
+                         capture_output=True, text=True, env=env, check=True)
     faults, seconds = map(float, out.stdout.split())
     return faults, seconds
 
