@@ -3,13 +3,21 @@
 Machines are shared and noisy, so nothing here is an absolute claim: every comparison runs
 the contenders interleaved (A, B, C, A, B, C, ...), pauses between runs (BLAS worker
 threads keep spinning for a moment after a matrix product and would slow whoever runs
-next), and reports the median of the per-round ratios. The MLP contenders are built afresh
+next), and reports the median of the per-round ratios (and their range). ``--clock cpu``
+times by the process's CPU time instead of the wall clock: on a machine where other jobs
+hold the cores, the wall clock mostly measures how long the scheduler kept us waiting,
+while the CPU time counts the work (with the experiments' one BLAS thread, all of it is
+done in this process). The MLP contenders are built afresh
 every round (new models, new arrays), so that no single placement of arrays in memory
 decides the result.
 
 1. MLP training iteration (the assignment: 784-100-10 ReLU, log-softmax + NLL, batch 100,
    float32, SGD / momentum / Adam): tinygrad_opt vs the hand-written NumPy loop in
    ``experiments/numpy_mlp.py`` vs PyTorch on the CPU (only if it happens to be installed).
+   The loss is ``cross_entropy(model.logits(x), y)``, as the main job computes it (the same
+   numbers as ``nll_loss(model(x), y)``, one op). "rule" is tinygrad_opt with the optimizers'
+   rules as written, without ``optim/fast_paths.py``: the column that shows whether the fast
+   paths are still needed.
    The same SGD step in every other framework installed here (PyTorch, JAX jit, DeZero,
    mygrad, HIPS autograd, tinygrad: ``experiments/frameworks.py``), none a dependency.
 2. Deep narrow linear net (depth 50, 100 samples, gradient descent): time per epoch,
@@ -43,6 +51,7 @@ from .narrow_linear.models import DeepNarrowLNN
 
 REPO = Path(__file__).resolve().parents[1]
 PAUSE = 0.25   # seconds between timed runs, for BLAS threads to go idle
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def _torch():
@@ -53,18 +62,18 @@ def _torch():
     return torch
 
 
-def _time(fn, n):
-    """Seconds per call of fn over n calls (after one warm-up call), in a quiet moment."""
+def _time(fn, n, clock=time.perf_counter):
+    """Seconds per call of fn over n calls (after one warm-up call), in a quiet moment, by ``clock``."""
     fn()
     gc.collect()
     time.sleep(PAUSE)
-    t = time.perf_counter()
+    t = clock()
     for _ in range(n):
         fn()
-    return (time.perf_counter() - t) / n
+    return (clock() - t) / n
 
 
-def _interleaved(make_contenders, n, rounds, progress):
+def _interleaved(make_contenders, n, rounds, progress, clock=time.perf_counter):
     """{name: [seconds per call, one per round]}; the order rotates every round.
 
     ``make_contenders()`` returns {name: function}; it is called anew every round. Where it
@@ -76,13 +85,29 @@ def _interleaved(make_contenders, n, rounds, progress):
         contenders = make_contenders()
         names = list(contenders)
         for k in names[r % len(names):] + names[:r % len(names)]:
-            times.setdefault(k, []).append(_time(contenders[k], n))
+            times.setdefault(k, []).append(_time(contenders[k], n, clock))
             progress.update(1)
     return times
 
 
 def _ratio(times, a, b):
     return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+
+def _ratio_range(times, a, b):
+    """(smallest, largest) per-round ratio of a to b."""
+    ratios = [x / y for x, y in zip(times[a], times[b])]
+    return min(ratios), max(ratios)
+
+
+class RuleSGD(optim.SGD):
+    """SGD with its rule as written in sgd.py, without the fast path (fast_paths.py)."""
+    fast_path = None
+
+
+class RuleAdam(optim.Adam):
+    """Adam with its rule as written in adam.py, without the fast path (fast_paths.py)."""
+    fast_path = None
 
 
 # -- 1. the MLP iteration ------------------------------------------------------------------
@@ -94,24 +119,29 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu", hidden=1
     tinygrad_opt.manual_seed(0)
     n_in, n_out = x_all.shape[1], int(y_all.max()) + 1
     model = nn.MLP(n_in, n_out, [hidden]).to(device)
-    settings = {"sgd": (optim.SGD, {"lr": 0.1}), "momentum": (optim.SGD, {"lr": 0.1, "momentum": 0.9}),
-                "adam": (optim.Adam, {"lr": 1e-3})}[opt_name]
-    opt = settings[0](model.parameters(), **settings[1])
     host = [p.numpy() for p in model.parameters()]
+    settings = {"sgd": (optim.SGD, RuleSGD, {"lr": 0.1}),
+                "momentum": (optim.SGD, RuleSGD, {"lr": 0.1, "momentum": 0.9}),
+                "adam": (optim.Adam, RuleAdam, {"lr": 1e-3})}[opt_name]           # (fast, rule, settings)
     xd, yd = backend.for_device(device).from_host(x_all), backend.for_device(device).from_host(y_all)
     step = {"i": 0}
 
-    def engine():
-        idx = order[step["i"] % 64]
-        step["i"] += 1
-        opt.zero_grad()                  # PyTorch's order: zero_grad, forward, backward, step
-        loss = F.nll_loss(model(Tensor(xd[idx])), Tensor(yd[idx]))
-        loss.backward()
-        opt.step()
+    def engine_step(model, opt):
+        def engine():
+            idx = order[step["i"] % 64]
+            step["i"] += 1
+            opt.zero_grad()              # PyTorch's order: zero_grad, forward, backward, step
+            loss = F.cross_entropy(model.logits(Tensor(xd[idx])), Tensor(yd[idx]))
+            loss.backward()
+            opt.step()
+        return engine
 
-    contenders = {"tinygrad_opt": engine}
+    contenders = {"tinygrad_opt": engine_step(model, settings[0](model.parameters(), **settings[2]))}
     if device != "cpu":
         return contenders
+    twin = nn.MLP(n_in, n_out, [hidden])                  # the same weights, trained by the plain rule
+    twin.load_state_dict(model.state_dict())
+    contenders["tinygrad_opt rule"] = engine_step(twin, settings[1](twin.parameters(), **settings[2]))
     ref = numpy_mlp.NumpyMLP(host)
     ref_opt = numpy_mlp.make_optimizer(opt_name, ref.params)
 
@@ -136,7 +166,7 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu", hidden=1
             idx = torch.from_numpy(order[step["i"] % 64])
             step["i"] += 1
             topt.zero_grad()
-            loss = torch.nn.functional.nll_loss(torch.log_softmax(tnet(xt[idx]), 1), yt[idx])
+            loss = torch.nn.functional.cross_entropy(tnet(xt[idx]), yt[idx])
             loss.backward()
             topt.step()
 
@@ -151,17 +181,23 @@ def bench_mlp(args, torch, progress):
     rows, record = [], {}
     for opt_name in ("sgd", "momentum", "adam"):
         times = _interleaved(lambda: _mlp_contenders(opt_name, x, y, 100, torch), args.iterations, args.rounds,
-                             progress)
+                             progress, CLOCKS[args.clock])
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        low, high = _ratio_range(times, "tinygrad_opt", "numpy")
+        rule_low, rule_high = _ratio_range(times, "tinygrad_opt rule", "numpy")
         row = [opt_name, f"{med['tinygrad_opt']:.3f}", f"{med['numpy']:.3f}",
-               f"{_ratio(times, 'tinygrad_opt', 'numpy'):.2f}x"]
+               f"{_ratio(times, 'tinygrad_opt', 'numpy'):.2f}x ({low:.2f}-{high:.2f})",
+               f"{_ratio(times, 'tinygrad_opt rule', 'numpy'):.2f}x ({rule_low:.2f}-{rule_high:.2f})"]
         if torch is not None:
             row += [f"{med['pytorch']:.3f}", f"{_ratio(times, 'tinygrad_opt', 'pytorch'):.2f}x"]
         rows.append(row)
         record[opt_name] = {"ms_per_iteration": med, "runs_seconds": times,
                             "ratio_vs_numpy": _ratio(times, "tinygrad_opt", "numpy"),
+                            "ratio_vs_numpy_range": [low, high],
+                            "rule_ratio_vs_numpy": _ratio(times, "tinygrad_opt rule", "numpy"),
+                            "rule_ratio_vs_numpy_range": [rule_low, rule_high],
                             "ratio_vs_pytorch": _ratio(times, "tinygrad_opt", "pytorch") if torch else None}
-    headers = ["optimizer", "tinygrad_opt ms", "numpy ms", "vs numpy"]
+    headers = ["optimizer", "tinygrad_opt ms", "numpy ms", "vs numpy (range)", "rule vs numpy (range)"]
     if torch is not None:
         headers += ["pytorch ms", "vs pytorch"]
     return headers, rows, record
@@ -174,14 +210,18 @@ def bench_frameworks(args, progress):
     x = rng.random((10000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 10000)
     _, failed = frameworks.contenders(x[:200], y[:200])
-    times = _interleaved(lambda: frameworks.contenders(x, y)[0], args.iterations, args.rounds, progress)
+    times = _interleaved(lambda: frameworks.contenders(x, y)[0], args.iterations, args.rounds, progress,
+                         CLOCKS[args.clock])
     med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     order = sorted(times, key=lambda k: med[k])
-    rows = [[k, f"{med[k]:.3f}", f"{_ratio(times, k, 'numpy'):.2f}x"] for k in order]
-    rows += [[k, "failed", why] for k, why in failed.items()]
+    rows = [[k, f"{med[k]:.3f}", f"{_ratio(times, k, 'numpy'):.2f}x", "%.2f-%.2f" % _ratio_range(times, k, "numpy"),
+             f"{_ratio(times, k, 'tinygrad_opt'):.2f}x"] for k in order]
+    rows += [[k, "failed", why, "", ""] for k, why in failed.items()]
     record = {"ms_per_step": med, "ratio_vs_numpy": {k: _ratio(times, k, "numpy") for k in times},
+              "ratio_vs_numpy_range": {k: _ratio_range(times, k, "numpy") for k in times},
+              "ratio_vs_tinygrad_opt": {k: _ratio(times, k, "tinygrad_opt") for k in times},
               "runs_seconds": times, "failed": failed}
-    return ["framework", "ms per step", "vs numpy"], rows, record
+    return ["framework", "ms per step", "vs numpy", "range", "vs tinygrad_opt"], rows, record
 
 
 # -- 2. the deep narrow linear net ---------------------------------------------------------
@@ -216,10 +256,13 @@ def bench_narrow(args, torch, progress):
             loss.backward()
             topt.step()
         contenders["pytorch"] = torch_loop
-    times = _interleaved(lambda: contenders, args.iterations * 5, args.rounds, progress)
+    times = _interleaved(lambda: contenders, args.iterations * 5, args.rounds, progress, CLOCKS[args.clock])
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
-    rows = [[k, f"{med[k]:.1f}", f"{_ratio(times, k, 'numpy_analytic'):.2f}x"] for k in contenders]
-    return ["implementation", "us per epoch", "vs analytic numpy"], rows, {"us_per_epoch": med, "runs_seconds": times}
+    rows = [[k, f"{med[k]:.1f}", f"{_ratio(times, k, 'numpy_analytic'):.2f}x",
+             "%.2f-%.2f" % _ratio_range(times, k, "numpy_analytic")] for k in contenders]
+    return (["implementation", "us per epoch", "vs analytic numpy", "range"], rows,
+            {"us_per_epoch": med, "runs_seconds": times,
+             "ratio_vs_numpy_analytic": {k: _ratio(times, k, "numpy_analytic") for k in contenders}})
 
 
 # -- 3. per-op overhead ------------------------------------------------------------------------
@@ -249,7 +292,7 @@ def bench_op_overhead(args, torch, progress):
         tag = torch.ones(4, requires_grad=True)
         contenders["pytorch a+b"] = lambda: ta + tb
         contenders["pytorch (a*b).sum() + backward"] = lambda: (tag * tb).sum().backward()
-    times = _interleaved(lambda: contenders, args.iterations * 10, args.rounds, progress)
+    times = _interleaved(lambda: contenders, args.iterations * 10, args.rounds, progress, CLOCKS[args.clock])
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     rows = [[k, f"{med[k]:.2f}"] for k in contenders]
     fixed = statistics.median(e - n for e, n in zip(times[f"tinygrad_opt {TOY_STEP}"], times[f"numpy {TOY_STEP}"]))
@@ -271,19 +314,39 @@ model = nn.MLP(784, 10, [100]); opt = optim.Adam(model.parameters(), lr=1e-3)
 params = sum(p.array.nbytes for p in model.parameters())
 for i in range(200):
     idx = np.arange(i * 100, (i + 1) * 100)
-    loss = F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])); opt.zero_grad(); loss.backward(); opt.step()
+    loss = F.cross_entropy(model.logits(Tensor(x[idx])), Tensor(y[idx])); opt.zero_grad(); loss.backward(); opt.step()
 activations = 100 * (784 + 100 + 10) * 4 * 3
 print(tracemalloc.get_traced_memory()[1], data, params, activations)
 """
 
 
-def bench_import_and_memory(quick):
-    times = []
-    for _ in range(5):
-        out = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import tinygrad_opt; "
-                              "print(time.perf_counter() - t)"], capture_output=True, text=True, check=True)
-        times.append(float(out.stdout))
-    record = {"import_seconds_median": statistics.median(times)}
+# A fresh interpreter imports NumPy, then tinygrad_opt (the rest of it): seconds of each, by the clock given
+_IMPORT_PROBE = """
+import sys, time
+clock = time.process_time if sys.argv[1] == "cpu" else time.perf_counter
+t = clock(); import numpy; t_numpy = clock() - t
+t = clock(); import tinygrad_opt; t_rest = clock() - t
+print(t_numpy + t_rest, t_numpy)
+"""
+
+
+def bench_import_and_memory(quick, clock="wall"):
+    """Import time as a user sees it, with compiled bytecode cached (here in a folder of its own:
+    where ``PYTHONDONTWRITEBYTECODE`` is set, every import would otherwise compile each file
+    anew), then peak memory and a whole run."""
+    times, numpy_times = [], []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        for i in range(6):                       # the first run compiles and caches the bytecode
+            out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, clock], capture_output=True, text=True,
+                                 check=True, env=env)
+            total, numpy_part = map(float, out.stdout.split())
+            if i:
+                times.append(total)
+                numpy_times.append(numpy_part)
+    record = {"import_seconds_median": statistics.median(times),
+              "import_numpy_seconds_median": statistics.median(numpy_times), "import_clock": clock}
     probe = subprocess.run([sys.executable, "-c", _MEMORY_PROBE], capture_output=True, text=True)
     if probe.returncode == 0:
         peak, data, params, act = map(int, probe.stdout.split())
@@ -312,10 +375,12 @@ def _whole_run(quick):
 
 
 # -- 4b. page faults: why allocator.py exists ----------------------------------------------
-# The MNIST step in PyTorch's order (zero_grad first) alone in a fresh process, where nothing
-# else shapes the heap: minor page faults and milliseconds per step.
+# The MNIST step in PyTorch's order (zero_grad first) and with the course's loss, alone in a
+# fresh process, where nothing else shapes the heap: minor page faults and milliseconds per
+# step. (The faults showed with the BLAS library's own threads, ``--threads 0``.)
 STEADY_LOOP = """
 import resource, sys, time, numpy as np
+from threadpoolctl import threadpool_limits
 import tinygrad_opt
 from tinygrad_opt import Tensor, nn, optim
 import tinygrad_opt.nn.functional as F
@@ -325,35 +390,39 @@ model = nn.MLP(784, 10, [100]); opt = optim.SGD(model.parameters(), lr=0.1)
 def step():
     idx = rng.integers(0, 2000, 100)
     opt.zero_grad()
-    F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])).backward()
+    F.nll_loss(model(Tensor(x[idx])), Tensor(y[idx])).backward()       # the course's loss, as users write it
     opt.step()
+n, threads = int(sys.argv[1]), int(sys.argv[2])
+clock = time.process_time if sys.argv[3] == "cpu" else time.perf_counter
+if threads:
+    threadpool_limits(threads, user_api="blas")      # the benchmark's BLAS threads
 for _ in range(50):
     step()
-n = int(sys.argv[1])
-faults, started = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+faults, started = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, clock()
 for _ in range(n):
     step()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / n, (time.perf_counter() - started) / n)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / n, (clock() - started) / n)
 """
 
 
-def steady_loop(top_pad, steps=500):
-    """(page faults, seconds) per step of STEADY_LOOP in a fresh process with
-    ``TINYGRAD_OPT_MALLOC_TOP_PAD=top_pad`` (None: the default)."""
+def steady_loop(top_pad, steps=500, threads=1, clock="wall"):
+    """(page faults, seconds by ``clock``) per step of STEADY_LOOP in a fresh process with
+    ``TINYGRAD_OPT_MALLOC_TOP_PAD=top_pad`` (None: the default) and ``threads`` BLAS threads
+    (0: the library's default)."""
     env = dict(os.environ, TINYGRAD_OPT_BACKEND="numpy")       # it is the host's allocator that is measured
     if top_pad is not None:
         env["TINYGRAD_OPT_MALLOC_TOP_PAD"] = str(top_pad)
-    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps)], capture_output=True, text=True,
-                         env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", STEADY_LOOP, str(steps), str(threads), clock],
+                         capture_output=True, text=True, env=env, check=True)
     faults, seconds = map(float, out.stdout.split())
     return faults, seconds
 
 
-def bench_page_faults(quick):
+def bench_page_faults(quick, threads=1, clock="wall"):
     steps = 20 if quick else 500
     record = {}
     for name, top_pad in (("default", None), ("top_pad_0", 0)):
-        faults, seconds = steady_loop(top_pad, steps)
+        faults, seconds = steady_loop(top_pad, steps, threads, clock)
         record[name] = {"page_faults_per_step": faults, "ms_per_step": seconds * 1e3}
     return record
 
@@ -381,6 +450,11 @@ def bench_gpu(args, progress, gpu):
 PARTS = ("gpu", "mlp", "frameworks", "narrow", "ops", "startup", "faults")   # gpu: only with a GPU backend
 
 
+def _load():
+    """The 1-, 5- and 15-minute load averages (how busy the machine was), where the system tells."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+
+
 def blas_info():
     """Which BLAS kernel NumPy runs (it decides most of the MLP's time), where threadpoolctl
     is importable (not a dependency), and the OpenBLAS settings from the environment."""
@@ -397,6 +471,9 @@ def main(argv=None):
     p.add_argument("--iterations", type=int, default=300, help="timed calls per run (default 300)")
     p.add_argument("--rounds", type=int, default=11, help="interleaved rounds; medians over them (default 11)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                   help="time by the wall clock (default) or by this process's CPU time (steadier where other "
+                        "jobs hold the cores)")
     p.add_argument("--only", default=",".join(PARTS),
                    help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all; gpu only "
                         f"runs with --backend cupy)")
@@ -411,18 +488,23 @@ def main(argv=None):
     on_gpu = "gpu" in parts and backend.current().device == "gpu"
     if "gpu" in parts and not on_gpu and args.only != p.get_default("only"):
         p.error("--only gpu: the GPU part needs a GPU backend (--backend cupy)")
+    # PyTorch and JAX get the same number of threads as NumPy's BLAS (their own pools otherwise)
+    threads = common.THREADS if args.threads is None else args.threads
+    frameworks.limit_threads(threads)
     torch = None if args.no_torch else _torch()
     if torch is not None:
         torch.manual_seed(0)
-    results = {"iterations": args.iterations, "rounds": args.rounds, "numpy": np.__version__,
+    results = {"iterations": args.iterations, "rounds": args.rounds, "clock": args.clock, "numpy": np.__version__,
                "pytorch": torch.__version__ if torch else None,
                "pytorch_threads": torch.get_num_threads() if torch else None, "blas": blas_info()}
     libraries = results["blas"].get("libraries", [])
     print("NumPy", np.__version__, "| BLAS:", ", ".join(f"{b['internal_api']} {b['architecture'] or ''} "
                                                         f"{b['num_threads']} threads" for b in libraries) or "?",
-          "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed")
+          "| PyTorch:", f"{torch.__version__}, {torch.get_num_threads()} threads" if torch else "not installed",
+          f"| clock: {args.clock} | load average: {_load()}")
+    results["load_average_start"] = _load()
     n_frameworks = len(frameworks.available()) if "frameworks" in parts else 0
-    per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (3 if torch else 2), "frameworks": n_frameworks,
+    per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (4 if torch else 3), "frameworks": n_frameworks,
                  "narrow": 3 if torch else 2,
                  "ops": 5 if torch else 3, "startup": 0, "faults": 0}
     n_runs = args.rounds * sum(per_round[x] for x in parts)
@@ -449,21 +531,24 @@ def main(argv=None):
             print(f"fixed cost of a training step (the toy MLP's difference, median of the rounds): "
                   f"{results['op_overhead']['fixed_cost_per_step_us']:.1f} us")
     if "startup" in parts:
-        results["import_and_memory"] = bench_import_and_memory(args.quick)
+        results["import_and_memory"] = bench_import_and_memory(args.quick, args.clock)
         _print_startup(results["import_and_memory"])
     if "faults" in parts:
-        results["page_faults"] = pf = bench_page_faults(args.quick)
+        results["page_faults"] = pf = bench_page_faults(args.quick, threads, args.clock)
         print(f"\nMNIST step in PyTorch's order, alone in a fresh process: "
               f"{pf['default']['page_faults_per_step']:.1f} page faults and {pf['default']['ms_per_step']:.3f} ms "
               f"per step; with TINYGRAD_OPT_MALLOC_TOP_PAD=0 (malloc left alone): "
               f"{pf['top_pad_0']['page_faults_per_step']:.1f} and {pf['top_pad_0']['ms_per_step']:.3f} ms")
+    results["load_average_end"] = _load()
+    print(f"\nload average at the end: {_load()}")
     common.save_json(out / "benchmark.json", results)
     print(f"\nwrote {out / 'benchmark.json'}")
     return results
 
 
 def _print_startup(im):
-    print(f"\nimport tinygrad_opt: {im['import_seconds_median'] * 1e3:.0f} ms (median of 5 fresh interpreters)")
+    print(f"\nimport tinygrad_opt: {im['import_seconds_median'] * 1e3:.0f} ms {im['import_clock']} clock, of which "
+          f"NumPy's own import {im['import_numpy_seconds_median'] * 1e3:.0f} ms (medians of 5 fresh interpreters)")
     if "peak_bytes" in im:
         print(f"peak traced memory of an MNIST run: {im['peak_bytes'] / 2**20:.0f} MiB = "
               f"{im['peak_over_needed']:.2f}x (dataset {im['dataset_bytes'] / 2**20:.0f} MiB float32 "

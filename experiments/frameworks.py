@@ -7,14 +7,19 @@ framework's own tutorials write it:
 
 =================  ===========================================================================
 numpy              the hand-written NumPy loop (``experiments/numpy_mlp.py``): the yardstick
-tinygrad_opt       zero_grad, forward, ``nll_loss(log_softmax)``, backward, ``optim.SGD``
-pytorch            the same in ``torch`` (CPU)
+tinygrad_opt       zero_grad, ``cross_entropy(model.logits(x), y)``, backward, ``optim.SGD``
+pytorch            the same in ``torch`` (CPU): ``cross_entropy(net(x), y)``
 jax (jit)          ``jax.value_and_grad`` of the loss and the update, in one ``jax.jit``
 dezero             ``dezero.models.MLP``, ``softmax_cross_entropy``, ``optimizers.SGD``
 mygrad             mygrad Tensors, ``softmax_crossentropy``, the update on ``.data``
 autograd (HIPS)    ``autograd.grad`` of a NumPy loss, the update on the arrays
 tinygrad           ``tinygrad.Tensor``, ``sparse_categorical_crossentropy``, ``nn.optim.SGD``
 =================  ===========================================================================
+
+Every contender computes on the experiments' one thread (``--threads``, ``common.THREADS``):
+the BLAS library behind NumPy (and so DeZero, mygrad and HIPS autograd) is limited by the
+benchmark's setup; PyTorch and JAX keep thread pools of their own, which ``limit_threads``
+sets to the same count before they start (``--threads 0`` leaves every library its default).
 
 None of these is a dependency: a framework that is not installed is left out, one that fails
 to set up is reported with its error. Install them to compare, e.g. in a separate virtual
@@ -43,6 +48,20 @@ def available():
     return [f for f in FRAMEWORKS if f not in _MODULES or importlib.util.find_spec(_MODULES[f]) is not None]
 
 
+def limit_threads(n):
+    """Give PyTorch and JAX (XLA) ``n`` threads, as the NumPy loop has (``n = 0``: their defaults).
+    Call it before JAX computes anything: XLA reads its flags once."""
+    if n <= 0:
+        return
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+        torch.set_num_threads(n)
+    if n == 1 and importlib.util.find_spec("jax") is not None:     # XLA has a switch for one thread, no count
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
+
+
 def contenders(x_all, y_all, batch=100, hidden=100, only=None):
     """({name: one training step}, {name: why it could not be set up}) on shared data and weights.
 
@@ -59,6 +78,7 @@ def contenders(x_all, y_all, batch=100, hidden=100, only=None):
     for name in (only or available()):
         try:
             steps[name] = _SETUP[name](model, host, x_all, y_all, order)
+            steps[name]()                 # one step here, so that a framework's failure is reported here
         except Exception as e:          # a third-party framework's own problem: reported, not fatal
             failed[name] = f"{type(e).__name__}: {e}"[:200]
     return steps, failed
@@ -93,7 +113,7 @@ def _tinygrad_opt(model, host, x_all, y_all, order):
     def step():
         idx = nxt()
         opt.zero_grad()
-        loss = F.nll_loss(model(Tensor(x_all[idx])), Tensor(y_all[idx]))
+        loss = F.cross_entropy(model.logits(Tensor(x_all[idx])), Tensor(y_all[idx]))
         loss.backward()
         opt.step()
     return step
@@ -113,7 +133,7 @@ def _pytorch(model, host, x_all, y_all, order):
     def step():
         idx = torch.from_numpy(nxt())
         opt.zero_grad()
-        loss = torch.nn.functional.nll_loss(torch.log_softmax(net(xt[idx]), 1), yt[idx])
+        loss = torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx])
         loss.backward()
         opt.step()
     return step
@@ -212,6 +232,14 @@ def _autograd(model, host, x_all, y_all, order):
 def _tinygrad(model, host, x_all, y_all, order):
     os.environ.setdefault("DEV", "CPU")      # tinygrad's compiled CPU device (it needs clang)
     from tinygrad import Tensor as TT, nn as tnn
+
+    def training():
+        """tinygrad's training mode: ``Tensor.train()`` in older releases, ``Context(TRAINING=1)`` now."""
+        if hasattr(TT, "train"):
+            return TT.train()
+        from tinygrad.helpers import Context
+        return Context(TRAINING=1)
+
     layers = [tnn.Linear(host[0].shape[1], host[0].shape[0]), tnn.Linear(host[2].shape[1], host[2].shape[0])]
     for layer, (W, b) in zip(layers, [(host[0], host[1]), (host[2], host[3])]):
         layer.weight, layer.bias = TT(W.copy()), TT(b.copy())
@@ -221,7 +249,7 @@ def _tinygrad(model, host, x_all, y_all, order):
 
     def step():
         idx = nxt()
-        with TT.train():
+        with training():
             opt.zero_grad()
             z = layers[1](layers[0](TT(x_all[idx])).relu())
             loss = z.sparse_categorical_crossentropy(TT(y_all[idx]))

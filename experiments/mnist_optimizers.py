@@ -121,9 +121,13 @@ def new_run(name, x_train, y_train, seed, batch_size=BATCH_SIZE):
 
 def train_step(model, optimizer, xb, yb):
     """One update on a minibatch (Tensors ``xb: (B, 784)``, ``yb: (B,)``): forward, loss, backward,
-    step. Returns the loss (a float)."""
+    step. Returns the loss (a float).
+
+    The loss is the course's ``nll_loss(model(xb), yb)`` written as one op on the MLP's scores,
+    ``cross_entropy(model.logits(xb), yb)``: the same numbers bit for bit, one backward fewer.
+    """
     optimizer.zero_grad()
-    loss = F.nll_loss(model(xb), yb)
+    loss = F.cross_entropy(model.logits(xb), yb)
     loss.backward()
     optimizer.step()
     return loss.item()

@@ -18,15 +18,19 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
     assert (tmp_path / "benchmark.json").is_file()
     for name in ("sgd", "momentum", "adam"):
         mlp = results["mlp"][name]
-        assert set(mlp["ms_per_iteration"]) == {"tinygrad_opt", "numpy"}
+        assert set(mlp["ms_per_iteration"]) == {"tinygrad_opt", "tinygrad_opt rule", "numpy"}
         assert math.isfinite(mlp["ratio_vs_numpy"]) and mlp["ratio_vs_numpy"] > 0
+        assert math.isfinite(mlp["rule_ratio_vs_numpy"]) and mlp["rule_ratio_vs_numpy"] > 0
+        low, high = mlp["ratio_vs_numpy_range"]
+        assert 0 < low <= mlp["ratio_vs_numpy"] <= high
     assert set(results["narrow"]["us_per_epoch"]) == {"tinygrad_opt", "numpy_analytic"}
     assert math.isfinite(results["op_overhead"]["fixed_cost_per_step_us"])
     assert results["import_and_memory"]["import_seconds_median"] > 0
     assert set(results["page_faults"]) == {"default", "top_pad_0"}
+    assert results["clock"] == "wall" and results["load_average_start"]
     out = capsys.readouterr().out
-    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead", "fixed cost of a training step",
-                  "import tinygrad_opt", "page faults"):
+    for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead",
+                  "fixed cost of a training step", "import tinygrad_opt", "page faults"):
         assert title in out
 
 
@@ -50,3 +54,31 @@ def test_gpu_part_asked_for_without_a_gpu_backend_is_an_error(tmp_path, capsys):
         benchmark.main(["--quick", "--no-progress", "--only", "gpu", "--out", str(tmp_path)])
     assert e.value.code == 2
     assert "--only gpu: the GPU part needs a GPU backend (--backend cupy)" in capsys.readouterr().err
+
+
+def test_the_rule_column_runs_without_the_fast_paths(monkeypatch):
+    """"tinygrad_opt rule" must really be the rules as written: no fast path is called."""
+    import numpy as np
+    from tinygrad_opt import optim
+    calls = []
+    for cls, name in ((optim.SGD, "sgd"), (optim.Adam, "adam")):
+        monkeypatch.setattr(cls, "fast_path", (cls.update, lambda *a, name=name: calls.append(name)))
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 4), dtype=np.float32), np.arange(64) % 2
+    for opt_name in ("sgd", "momentum", "adam"):
+        contenders = benchmark._mlp_contenders(opt_name, x, y, 2, None, hidden=3)
+        contenders["tinygrad_opt rule"]()
+        assert not calls
+        contenders["tinygrad_opt"]()
+        assert calls == ["adam" if opt_name == "adam" else "sgd"] * 4          # W1, b1, W2, b2
+        calls.clear()
+
+
+def test_cpu_clock_times_the_frameworks_and_narrow_parts(tmp_path, capsys):
+    results = benchmark.main(["--quick", "--no-progress", "--no-torch", "--clock", "cpu", "--only",
+                              "frameworks,narrow", "--out", str(tmp_path)])
+    assert results["clock"] == "cpu"
+    assert {"numpy", "tinygrad_opt"} <= set(results["frameworks"]["ms_per_step"])
+    assert results["frameworks"]["ratio_vs_tinygrad_opt"]["tinygrad_opt"] == 1.0
+    assert set(results["narrow"]["ratio_vs_numpy_analytic"]) == {"tinygrad_opt", "numpy_analytic"}
+    assert "clock: cpu" in capsys.readouterr().out

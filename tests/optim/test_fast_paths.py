@@ -52,6 +52,16 @@ def test_fast_path_is_the_rule(fast, rule, hp, device_backend):
     assert not opt_rule.work_arrays
 
 
+def test_sgd_without_momentum_takes_the_rule():
+    """Plain SGD's rule, p -= lr g, is already the hand-written loop's update: no fast path, no work array."""
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = optim.SGD([p], lr=0.5)
+    p.grad = Tensor(np.array([1.0, 2.0, 4.0]))
+    opt.step()
+    np.testing.assert_array_equal(p.numpy(), [0.5, 0.0, -1.0])
+    assert not opt.work_arrays
+
+
 def test_a_subclass_with_its_own_rule_never_gets_the_fast_path(monkeypatch):
     calls = []
     monkeypatch.setattr(fast_paths, "adam", lambda *a: calls.append(a))
@@ -66,7 +76,7 @@ def test_a_subclass_with_its_own_rule_never_gets_the_fast_path(monkeypatch):
 
 def test_work_array_follows_the_parameter():
     p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    opt = optim.SGD([p], lr=0.1)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
     p.grad = Tensor(np.ones(3, dtype=np.float32))
     opt.step()
     first = opt.work_arrays[id(p.array)]

@@ -11,7 +11,10 @@ class MLP(Module):
 
     ``hidden_dims=[]`` is the linear model (multinomial logistic regression). Inputs of any
     shape (B, ...) are flattened to (B, in_dim) first, as the course's ``x.view(-1, in_dim)``.
-    The output holds log-probabilities: pair it with ``nll_loss``.
+    The output holds log-probabilities: pair it with ``nll_loss``. ``logits(x)`` gives the
+    scores before the log-softmax, for ``cross_entropy``: ``F.cross_entropy(model.logits(x), y)``
+    is ``F.nll_loss(model(x), y)`` as one op, the same numbers bit for bit, at one fewer
+    backward (the main job, ``experiments/mnist_optimizers.py``, trains with it).
     """
 
     def __init__(self, in_dim=784, out_dim=10, hidden_dims=(), use_bias=True):
@@ -24,7 +27,11 @@ class MLP(Module):
         layers.append(Linear(widths[-1], out_dim, bias=use_bias))
         self.main = Sequential(*layers)
 
-    def forward(self, x):
+    def logits(self, x):
+        """The scores z: (B, out_dim) before the log-softmax, for x: (B, in_dim) (or (B, ...))."""
         if x.ndim != 2 or x.shape[1] != self.in_dim:
             x = ops.reshape(x, (-1, self.in_dim))
-        return ops.log_softmax(self.main(x), 1)
+        return self.main(x)
+
+    def forward(self, x):
+        return ops.log_softmax(self.logits(x), 1)

@@ -62,4 +62,4 @@ class SGD(Optimizer):
             g = g + mu * b if group["nesterov"] else b       # d_t = g_t + mu b_t, or b_t
         p -= lr * g                                          # theta_t = theta_{t-1} - gamma d_t
 
-    fast_path = (update, fast_paths.sgd)                     # the same update in place (fast_paths.py)
+    fast_path = (update, fast_paths.sgd)                     # with momentum: in place (fast_paths.py)
