@@ -9,6 +9,7 @@ Exit status: 0 when graded (whatever the score), 2 for a usage error.
 import argparse
 import sys
 
+from .. import __version__
 from . import report
 from .assignment import CHOICES, OPS, new
 from .config import load_config
@@ -22,6 +23,7 @@ def _names(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_opt.coursework",
                                      description="Hand out an optimizer (and backward) assignment and grade it.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_opt {__version__})")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("new", help="write an assignment into DIR")
     p.add_argument("dir")
