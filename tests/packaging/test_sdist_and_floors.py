@@ -80,14 +80,15 @@ def _sdist(tmp_path):
 
 def _on_disk(folder, pattern):
     return {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob(pattern)
-            if "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
 
 
 def test_the_sdist_holds_everything_its_tests_need(tmp_path):
     members = _sdist(tmp_path)
     needed = {"LICENSE", "README.md", "setup.cfg", "pyproject.toml", "MANIFEST.in", ".ci/run", ".ci/floors",
               ".ci/floors.txt", "tests/conftest.py", "tests/fake_device.py"}
-    needed |= _on_disk("tests", "*.py") | _on_disk("experiments", "*.py") | _on_disk("tinygrad_opt", "*.py")
-    needed |= _on_disk("docs", "*.md") | _on_disk("notebooks", "*.ipynb")
+    needed |= {p.name for p in ROOT.glob("*.md")}                  # CHANGELOG.md, CONTRIBUTING.md once they exist
+    needed |= _on_disk("tests", "*") | _on_disk("experiments", "*.py") | _on_disk("tinygrad_opt", "*.py")
+    needed |= _on_disk("docs", "*") | _on_disk("notebooks", "*.ipynb")
     assert needed - members == set()
     assert not [m for m in members if "__pycache__" in m or m.startswith(("results/", ".hypothesis/"))]

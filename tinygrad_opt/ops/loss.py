@@ -95,8 +95,11 @@ def cross_entropy(z, target, reduction="mean"):
 
 
 def _reduce(losses, reduction, n):
-    """The losses reduced: their mean (over n), their sum, or kept."""
-    return losses.sum() / n if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    """The losses reduced: their mean (over n), their sum, or kept. n in the losses' dtype: NumPy 1
+    turns a float32 scalar divided by an int into float64."""
+    if reduction == "mean":
+        return losses.sum() / losses.dtype.type(n)
+    return losses.sum() if reduction == "sum" else losses
 
 
 def mse_loss(input, target, reduction="mean"):

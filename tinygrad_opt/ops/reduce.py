@@ -131,9 +131,10 @@ def mean(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
         _float_only("mean", a)
     xp = get_array_module(x)
     n = _count(a, dim)
-    # sum / n rather than .mean(): the same numbers, without NumPy's Python-level mean wrapper
+    # sum / n rather than .mean(): the same numbers, without NumPy's Python-level mean wrapper;
+    # n in the sum's dtype, or NumPy 1 turns a float32 scalar divided by an int into float64
     total = x.sum(axis=dim, keepdims=keepdim)
-    out = total / n if n else xp.full_like(total, xp.nan)
+    out = total / total.dtype.type(n) if n else xp.full_like(total, xp.nan)
 
     def backward(g):
         return (xp.broadcast_to(_expand(g, a, dim, keepdim) / builtins.max(n, 1), a.shape),)
