@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tinygrad_opt import backend
+
 from tinygrad_opt.data import mnist
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +64,9 @@ def _mnist_folder():
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p)], ids=lambda p: p.name)
 def test_code_blocks_run(page, tmp_path, monkeypatch):
+    if backend.current().name == "fakegpu":
+        pytest.skip("the pages show NumPy's output (a tensor on the stand-in device prints device='gpu'); "
+                    "they run in the plain pass")
     monkeypatch.chdir(tmp_path)
     if any("root='./data'" in code for _, code, _, _ in blocks(page)):
         if _mnist_folder() is None:

@@ -59,6 +59,7 @@ def test_gpu_part_asked_for_without_a_gpu_backend_is_an_error(tmp_path, capsys):
 def test_the_rule_column_runs_without_the_fast_paths(monkeypatch):
     """"tinygrad_opt rule" must really be the rules as written: no fast path is called."""
     import numpy as np
+    backend.use("numpy")            # the MLP part is the CPU benchmark (conftest restores the default)
     from tinygrad_opt import optim
     calls = []
     for cls, name in ((optim.SGD, "sgd"), (optim.Adam, "adam")):
