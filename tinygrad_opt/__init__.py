@@ -50,7 +50,8 @@ keep_freed_memory()    # see allocator.py: without it, some training loops page-
 # float, int and bool alone
 float, int, bool = float32, int32, creation.bool
 
-__all__ = ["Tensor", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "AnomalyError",
+__all__ = ["Tensor", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "detect_anomaly", "AnomalyError",
            "manual_seed", "set_default_dtype", "get_default_dtype", "backend", "nn", "ops", "optim", "draw_graph",
            "device", "cuda", "utils", "save", "load",
            # making tensors, and the dtype names (creation.py)
@@ -59,7 +60,8 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "set_grad_enabled", "inference_mo
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
            "uint8", "int8", "int16", "short", "int32", "int64", "long",
            # the ops, as functions (ops/)
-           "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
+           "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all",
+           "exp",
            "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
            "matmul", "mm", "pow", "add", "sub", "mul", "div", "square", "sign", "sin", "cos", "log1p", "pi",
            "isnan", "isinf", "isfinite", "allclose", "gather", "index_select", "masked_fill", "topk",

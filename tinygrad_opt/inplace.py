@@ -1,9 +1,9 @@
 """In-place operations on tensors, with PyTorch's rules: for users' code.
 
 ``add_ sub_ mul_ div_ copy_ fill_ zero_ clamp_``, the optimizers' ``addcmul_ addcdiv_ lerp_``,
-``sqrt_ exp_ abs_ neg_``, ``+= -= *= /=`` and ``t[index] = value`` change a tensor's array in place. (The engine, the ops and the optimizers work on arrays
-directly; this API is for code written the PyTorch way, such as
-``with no_grad(): p -= lr * p.grad``.) The rules:
+``sqrt_ exp_ abs_ neg_``, ``+= -= *= /=`` and ``t[index] = value`` change a tensor's array in place.
+(The engine, the ops and the optimizers work on arrays directly; this API is for code written the
+PyTorch way, such as ``with no_grad(): p -= lr * p.grad``.) The rules:
 
 * **A leaf that requires grad** (a parameter) may change in place only inside
   ``no_grad()``: while gradients are recorded, PyTorch refuses too, since the graph would

@@ -34,7 +34,8 @@ TENSOR = {
     "contiguous": "not needed: every array here is contiguous; drop the call",
     "unsqueeze_": "write t = t.unsqueeze(dim)",
     "log_": "write t.copy_(t.log()) under no_grad()",
-    "backward_hook": "not supported: read .grad after backward()",
+    "normal_": "write nn.init.normal_(t, mean, std)",
+    "uniform_": "write nn.init.uniform_(t, a, b)",
 }
 
 # nn.X

@@ -116,7 +116,8 @@ def test_init_functions_follow_pytorchs_formulas():
 
 
 def test_clip_grad_norm_returns_the_norm_and_scales_as_pytorch():
-    a, b = torch.ones(3, dtype=torch.float64, requires_grad=True), torch.ones(2, dtype=torch.float64, requires_grad=True)
+    a = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    b = torch.ones(2, dtype=torch.float64, requires_grad=True)
     ga, gb = np.array([3.0, 0.0, 0.0]), np.array([0.0, 4.0])
     a.grad, b.grad = torch.tensor(ga), torch.tensor(gb)
     total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
@@ -163,10 +164,10 @@ def test_unknown_names_stay_attribute_errors_and_probes_stay_plain():
     with pytest.raises(AttributeError, match="see docs/pytorch.md"):
         x.no_such_method()
     with pytest.raises(AttributeError, match="see docs/pytorch.md"):
-        torch.no_such_function
+        _ = torch.no_such_function
     assert not hasattr(x, "__array_interface__") and not hasattr(torch, "__path_hooks__")
     with pytest.raises(AttributeError) as info:
-        x.__no_such_dunder__
+        _ = x.__no_such_dunder__
     assert str(info.value) == "__no_such_dunder__"
     assert copy.deepcopy(x).tolist() == [0.0, 0.0]
     assert pickle.loads(pickle.dumps(torch.tensor([1.0, 2.0]))).tolist() == [1.0, 2.0]

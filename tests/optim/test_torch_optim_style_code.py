@@ -186,3 +186,97 @@ def test_factors_must_be_numbers_and_the_old_argument_order_says_the_new_one():
         torch.ones(3, dtype=torch.int64).sqrt_()
     with pytest.raises(ValueError, match="memory_format"):
         torch.zeros_like(p, memory_format="channels_last")
+
+
+class StudentRMSprop(Optimizer):
+    """torch.optim's single-tensor RMSprop: addcmul_, addcmul(value=-1).sqrt_(), addcdiv_."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0, centered=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, centered=centered))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad, state, alpha = p.grad, self.state[p], group["alpha"]
+                if len(state) == 0:
+                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                square_avg = state["square_avg"]
+                square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+                if group["centered"]:
+                    grad_avg = state["grad_avg"]
+                    grad_avg.lerp_(grad, 1 - alpha)
+                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+                else:
+                    avg = square_avg.sqrt()
+                avg = avg.add_(group["eps"])
+                if group["momentum"] > 0:
+                    buf = state["momentum_buffer"]
+                    buf.mul_(group["momentum"]).addcdiv_(grad, avg)
+                    p.add_(buf, alpha=-group["lr"])
+                else:
+                    p.addcdiv_(grad, avg, value=-group["lr"])
+
+
+class StudentAdadelta(Optimizer):
+    """torch.optim's single-tensor Adadelta: add(eps).sqrt_(), div_, mul_, addcmul_."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            rho, eps = group["rho"], group["eps"]
+            for p in group["params"]:
+                grad, state = p.grad, self.state[p]
+                if len(state) == 0:
+                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+                std = square_avg.add(eps).sqrt_()
+                delta = acc_delta.add(eps).sqrt_()
+                delta.div_(std).mul_(grad)
+                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+                p.add_(delta, alpha=-group["lr"])
+
+
+def numpy_rmsprop(theta, grads, lr, alpha, eps, momentum, centered):
+    """Hinton's RMSprop with PyTorch's centered variant and momentum, in NumPy."""
+    v, a, b = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    for g in grads:
+        v = alpha * v + (1 - alpha) * g * g
+        a = alpha * a + (1 - alpha) * g
+        denom = np.sqrt(v - a * a if centered else v) + eps
+        b = momentum * b + g / denom
+        theta = theta - lr * (b if momentum > 0 else g / denom)
+    return theta
+
+
+def numpy_adadelta(theta, grads, lr, rho, eps):
+    """Zeiler's Adadelta, in NumPy."""
+    v, u = np.zeros_like(theta), np.zeros_like(theta)
+    for g in grads:
+        v = rho * v + (1 - rho) * g * g
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta * delta
+        theta = theta - lr * delta
+    return theta
+
+
+@pytest.mark.parametrize("options", [dict(), dict(centered=True), dict(momentum=0.9, centered=True)])
+def test_rmsprop_written_as_torch_optim_matches_the_equations(options):
+    full = dict(lr=1e-2, alpha=0.99, eps=1e-8, momentum=0, centered=False) | options
+    theta0, grads = np.random.default_rng(6).normal(size=(3, 4)), _grads(7, 6)
+    np.testing.assert_allclose(_run(StudentRMSprop, theta0, grads, **full), numpy_rmsprop(theta0, grads, **full),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_adadelta_written_as_torch_optim_matches_the_equations():
+    full = dict(lr=1.0, rho=0.9, eps=1e-6)
+    theta0, grads = np.random.default_rng(8).normal(size=(3, 4)), _grads(9, 6)
+    np.testing.assert_allclose(_run(StudentAdadelta, theta0, grads, **full), numpy_adadelta(theta0, grads, **full),
+                               rtol=1e-12, atol=1e-12)

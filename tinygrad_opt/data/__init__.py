@@ -33,7 +33,8 @@ from .tensor_dataset import TensorDataset
 from .mnist import (ChecksumError, DatasetNotFoundError, MNISTData, data_dir, load_mnist,
                     load_mnist_arrays, normalize, train_mean_std)
 
-__all__ = ["MNIST", "TensorDataset", "DataLoader", "collate", "transforms", "IDXError", "read_idx", "parse_idx", "write_idx",
+__all__ = ["MNIST", "TensorDataset", "DataLoader", "collate", "transforms", "IDXError", "read_idx", "parse_idx",
+           "write_idx",
            "MinibatchIterator", "sample_minibatch", "subset",
            "ChecksumError", "DatasetNotFoundError", "MNISTData", "data_dir", "load_mnist",
            "load_mnist_arrays", "normalize", "train_mean_std"]
