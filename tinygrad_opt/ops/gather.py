@@ -79,8 +79,9 @@ def gather(a, dim, index):
 
     def backward(g):
         grad = xp.zeros_like(a.array)
-        positions = list(xp.indices(idx.shape, sparse=True))
-        positions[d] = idx
+        # the position of each g element in a: its own index on every axis but d, index's value on d
+        positions = [idx if i == d else xp.arange(n).reshape([n if j == i else 1 for j in range(idx.ndim)])
+                     for i, n in enumerate(idx.shape)]
         xp.add.at(grad, tuple(positions), g)
         return (grad,)
     return make_result(out, (a,), backward, "gather")
