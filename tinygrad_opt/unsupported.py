@@ -34,6 +34,7 @@ TENSOR = {
     "contiguous": "not needed: every array here is contiguous; drop the call",
     "unsqueeze_": "write t = t.unsqueeze(dim)",
     "log_": "write t.copy_(t.log()) under no_grad()",
+    "detach_": "write t = t.detach() (to drop a gradient: p.grad = None)",
     "normal_": "write nn.init.normal_(t, mean, std)",
     "uniform_": "write nn.init.uniform_(t, a, b)",
 }
