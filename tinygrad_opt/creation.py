@@ -1,5 +1,6 @@
 """Making tensors, PyTorch's way: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``*_like``,
-``rand``, ``randn`` (and their ``*_like``), ``randint``, ``arange``, ``linspace``, ``eye``, and the dtype names.
+``rand``, ``randn`` (and their ``*_like``), ``randint``, ``randperm``, ``arange``, ``linspace``, ``eye``,
+``as_tensor``, and the dtype names.
 
 Every function takes ``dtype=``, ``device=`` ("cpu" or "gpu"; default: the default backend)
 and ``requires_grad=``, as in PyTorch, and sizes either way: ``zeros(2, 3)`` or
@@ -26,6 +27,10 @@ int16 = short = numpy.dtype("int16")
 int32 = numpy.dtype("int32")
 int64 = long = numpy.dtype("int64")
 bool = numpy.dtype("bool")    # noqa: A001  (torch.bool; this module's own code never needs the builtin)
+
+# torch.optim's ``zeros_like(p, memory_format=torch.preserve_format)``: every array here is
+# contiguous, so both formats are the same
+preserve_format, contiguous_format = "preserve_format", "contiguous_format"
 
 
 def _size(size):
@@ -90,27 +95,30 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _make(numpy.full(_size((size,)), fill_value, dtype), device, requires_grad)
 
 
-def _like(t, dtype, device):
+def _like(t, dtype, device, memory_format):
+    if memory_format not in (None, preserve_format, contiguous_format):
+        raise ValueError(f"memory_format={memory_format!r}: only torch.preserve_format and torch.contiguous_format "
+                         f"(the same here: every array is contiguous)")
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
     return t.shape, (t.dtype if dtype is None else numpy.dtype(dtype)), (t.device if device is None else device)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False):
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Zeros of ``input``'s shape, dtype and device (each may be overridden)."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.zeros(shape, dtype), device, requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False):
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Ones of ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.ones(shape, dtype), device, requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     """``fill_value`` in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.full(shape, fill_value, dtype), device, requires_grad)
 
 
@@ -128,15 +136,15 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     return _make(host, device, requires_grad)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Uniform samples in [0, 1) in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Standard normal samples in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -176,3 +184,18 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (ones on the diagonal; m defaults to n)."""
     return _make(numpy.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def randperm(n, dtype=None, device=None, requires_grad=False):
+    """0..n-1 in a random order, int64, from the seeded generator."""
+    host = backend.host_rng().permutation(n)
+    return _make(host.astype(int64 if dtype is None else dtype), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor without a copy where it can be (a tensor or NumPy array of the right
+    dtype and device is shared), as ``torch.as_tensor``."""
+    if isinstance(data, Tensor):
+        same = (dtype is None or data.dtype == dtype) and (device is None or data.device == device)
+        return data if same else data.to(numpy.dtype(dtype or data.dtype)).to(device or data.device)
+    return Tensor(data, dtype=dtype, device=device)

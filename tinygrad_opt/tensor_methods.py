@@ -6,10 +6,17 @@ backward side by side) lives in the ops; this class only gives it PyTorch's spel
 """
 
 
+from . import backend, unsupported
+
+
 class TensorMethods:
     """Operators and methods of :class:`~tinygrad_opt.tensor.Tensor`, forwarding to the ops."""
 
     __slots__ = ()
+
+    def __getattr__(self, name):
+        """Only after a failed lookup: a PyTorch method this Tensor lacks says what to write instead."""
+        raise unsupported.missing("Tensor", name)
 
     def __add__(self, other):
         return ops.add(self, other)
@@ -47,8 +54,28 @@ class TensorMethods:
     def __rmatmul__(self, other):
         return ops.matmul(other, self)
 
-    # PyTorch's method names for the operators: x.add(y) is x + y, x.mm(W) is x @ W
-    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+    # PyTorch's method names for the operators: x.mul(y) is x * y, x.mm(W) is x @ W
+    mul, div, pow, neg = __mul__, __truediv__, __pow__, __neg__
+
+    def add(self, other, *, alpha=1):
+        """self + alpha * other (``grad.add(p, alpha=weight_decay)``)."""
+        return ops.add(self, _scaled("add", self, other, alpha))
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other."""
+        return ops.sub(self, _scaled("sub", self, other, alpha))
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 * tensor2 (RMSprop's centered v - a^2 is ``v.addcmul(a, a, value=-1)``)."""
+        return ops.add(self, _scaled("addcmul", self, ops.mul(tensor1, tensor2), value))
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 / tensor2."""
+        return ops.add(self, _scaled("addcdiv", self, ops.div(tensor1, tensor2), value))
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self): the linear interpolation from self (weight 0) to end (weight 1)."""
+        return ops.add(self, _scaled("lerp", self, ops.sub(end, self), weight))
     matmul = mm = __matmul__
 
     # -- comparisons: elementwise bool tensors, as in PyTorch (Tensor keeps hashing by identity)
@@ -140,6 +167,46 @@ class TensorMethods:
     def relu(self):
         return ops.relu(self)
 
+    def log1p(self):
+        return ops.log1p(self)
+
+    def square(self):
+        return ops.square(self)
+
+    def sign(self):
+        return ops.sign(self)
+
+    def sin(self):
+        return ops.sin(self)
+
+    def cos(self):
+        return ops.cos(self)
+
+    def conj(self):
+        """The complex conjugate: a real tensor itself (torch.optim's ``grad.conj()``)."""
+        return self
+
+    def isnan(self):
+        return ops.isnan(self)
+
+    def isinf(self):
+        return ops.isinf(self)
+
+    def isfinite(self):
+        return ops.isfinite(self)
+
+    def masked_fill(self, mask, value):
+        return ops.masked_fill(self, mask, value)
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
+
     def tanh(self):
         return ops.tanh(self)
 
@@ -205,6 +272,54 @@ class TensorMethods:
 
     def clone(self):
         return ops.clone(self)
+
+    def expand(self, *sizes):
+        return ops.expand(self, _sizes(sizes))
+
+    def expand_as(self, other):
+        return ops.expand(self, other.shape)
+
+    def repeat(self, *sizes):
+        return ops.repeat(self, _sizes(sizes))
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last one smaller), or of the sizes in a list:
+        slices of self (getitem), so each piece's gradient goes back to its place."""
+        d = dim % self.ndim
+        n = self.shape[d]
+        sizes = list(split_size) if isinstance(split_size, (list, tuple)) else [split_size] * -(-n // split_size)
+        if sum(sizes) < n or any(s < 0 for s in sizes) or isinstance(split_size, (list, tuple)) and sum(sizes) != n:
+            raise ValueError(f"split: sizes {split_size} do not split dimension {dim} of size {n} (shape {self.shape})")
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        return tuple(self[(slice(None),) * d + (slice(s, min(s + k, n)),)]
+                     for s, k in zip(starts, sizes, strict=True))
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces along ``dim`` (as PyTorch: each ceil(n / chunks), so maybe fewer pieces)."""
+        return self.split(-(-self.shape[dim] // chunks), dim)
+
+    # -- new tensors like this one (same dtype and device; no graph) ----------------------
+    def new_zeros(self, *size, dtype=None):
+        return self.new_full(_sizes(size), 0, dtype=dtype)
+
+    def new_ones(self, *size, dtype=None):
+        return self.new_full(_sizes(size), 1, dtype=dtype)
+
+    def new_full(self, size, fill_value, *, dtype=None):
+        xp = backend.get_array_module(self.array)
+        size = (size,) if isinstance(size, int) else tuple(size)
+        return type(self)._wrap(xp.full(size, fill_value, dtype=self.dtype if dtype is None else dtype))
+
+    def new_tensor(self, data, *, dtype=None):
+        return type(self)(data, dtype=self.dtype if dtype is None else dtype, device=self.device)
+
+
+def _scaled(op, like, other, factor):
+    """factor * other, with PyTorch's check that the factor (alpha=, value=, weight=) is a number."""
+    factor = like._number(op, "alpha" if op in ("add", "sub") else "weight" if op == "lerp" else "value", factor)
+    if factor == 1:
+        return other
+    return ops.mul(other, factor) if isinstance(other, TensorMethods) else factor * other
 
 
 def _sizes(args):

@@ -50,3 +50,24 @@ def gt(a, b):
 def ge(a, b):
     """out = (a >= b), elementwise."""
     return _compare(a, b, operator.ge, "ge (>=)")
+
+
+def isnan(a):
+    """out = (a is nan), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isnan(a.array))
+
+
+def isinf(a):
+    """out = (a is +inf or -inf), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isinf(a.array))
+
+
+def isfinite(a):
+    """out = (a is neither nan nor inf), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isfinite(a.array))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when |a - b| <= atol + rtol |b| everywhere (a Python bool, as PyTorch)."""
+    a, b = operands.broadcast_operands(a, b, "allclose")
+    return bool(get_array_module(a.array).allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
