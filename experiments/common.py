@@ -283,7 +283,7 @@ def read_json(path):
     try:
         return json.loads(path.read_text())
     except ValueError as e:
-        raise SetupError(f"{path} is not valid JSON ({e}); move it away or delete it") from None
+        raise SetupError(f"{path} is not valid JSON: {e}; move it away or delete it") from None
 
 
 def update_json(path, update):
