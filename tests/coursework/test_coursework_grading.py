@@ -120,6 +120,29 @@ def test_library_optimizer_subclass_and_missing_class_and_import_error(tmp_path)
     assert result["score"] == 0 and result["max_score"] == 2
 
 
+
+def test_an_error_reads_as_one_sentence_with_one_pair_of_parentheses(tmp_path):
+    """Where the error was raised and what the submission was doing, in one pair of parentheses; an
+    exception without a message is named alone (no "AssertionError:  (...)")."""
+    config = {"optimizers": {"SGD": {"tests": default_tests("SGD")[:1]}}}
+    (tmp_path / "typo.py").write_text("import math\nx = undefined_name\n")
+    assert grade(tmp_path / "typo.py", config)["tests"][0]["output"] == \
+        "importing the submission failed: NameError: name 'undefined_name' is not defined (typo.py, line 2)"
+    (tmp_path / "silent.py").write_text(textwrap.dedent('''\
+        from tinygrad_opt.optim import Optimizer
+
+        class SGD(Optimizer):
+            def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                         maximize=False):
+                super().__init__(params, dict(lr=lr))
+
+            def step(self, closure=None):
+                assert False
+        '''))
+    output = grade(tmp_path / "silent.py", config)["tests"][0]["output"]
+    assert output.startswith("Raised an error at step 1 on 'convex quadratic': "
+                             "AssertionError (silent.py, line 9, in step() at step 1).\n"), output
+
 def test_grading_a_class_writes_one_row_per_student_and_the_json(tmp_path):
     students = tmp_path / "class"
     students.mkdir()

@@ -4,12 +4,14 @@ No timing is asserted here: machines are shared and noisy, so speed is a script'
 (``python -m experiments.benchmark``), never a test's pass or fail.
 """
 import math
+import subprocess
 
 import pytest
 
 from tinygrad_opt import backend
+from tinygrad_opt.data import mnist
 
-from experiments import benchmark
+from experiments import benchmark, common
 from fake_device import FAKE
 
 
@@ -83,3 +85,29 @@ def test_cpu_clock_times_the_frameworks_and_narrow_parts(tmp_path, capsys):
     assert results["frameworks"]["ratio_vs_tinygrad_opt"]["tinygrad_opt"] == 1.0
     assert set(results["narrow"]["ratio_vs_numpy_analytic"]) == {"tinygrad_opt", "numpy_analytic"}
     assert "clock: cpu" in capsys.readouterr().out
+
+
+def test_mnist_not_found_is_one_clear_clause_in_the_startup_lines(tmp_path, capsys, monkeypatch):
+    """How the memory probe (a traceback) and the whole run (the command's one line) fail
+    without MNIST, and what the benchmark prints of it: one sentence, one pair of parentheses."""
+    monkeypatch.delenv(mnist.ENV_VAR, raising=False)
+    message = mnist._not_found_message("mnist", tmp_path, list(mnist.FILES), failures=())
+    probe = subprocess.CompletedProcess([], 1, "", f"Traceback (most recent call last):\n  ...\n"
+                                                   f"tinygrad_opt.data.mnist.DatasetNotFoundError: {message}\n")
+    run = subprocess.CompletedProcess([], 2, "", f"error: {message}\n")
+    expected = f"MNIST not found in {tmp_path}: set TINYGRAD_OPT_DATA or pass --data DIR"
+    assert benchmark._why_it_failed(probe, tmp_path) == benchmark._why_it_failed(run, tmp_path) == expected
+    other = subprocess.CompletedProcess([], 1, "", "Traceback (most recent call last):\n  ...\nMemoryError\n")
+    assert benchmark._why_it_failed(other, tmp_path) == "MemoryError"
+    assert benchmark._why_it_failed(subprocess.CompletedProcess([], -9, "", ""), None) == "exit status -9"
+
+    benchmark._print_startup({"import_seconds_median": 0.2, "import_numpy_seconds_median": 0.1, "import_clock": "wall",
+                              "memory_error": expected, "whole_run_error": expected})
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1:] == [f"peak memory: not measured ({expected})",
+                         f"whole mnist_optimizers run: not measured ({expected})"]
+
+
+def test_benchmark_takes_the_mnist_folder_as_the_experiments_do(tmp_path):
+    with pytest.raises(common.SetupError, match=r"--data .*missing does not exist"):
+        benchmark.main(["--quick", "--only", "startup", "--out", str(tmp_path), "--data", str(tmp_path / "missing")])

@@ -269,3 +269,11 @@ def test_a_full_disk_during_an_experiment_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 1 and err.count("\n") == 1
     assert f"could not write {tmp_path / 'late.png'}" in err and f"kept early.json in {tmp_path}" in err
+
+
+def test_a_results_file_that_is_not_json_is_one_sentence(tmp_path):
+    (tmp_path / "runs.json").write_text('{"sgd": 1,')
+    with pytest.raises(common.SetupError) as info:
+        common.read_json(tmp_path / "runs.json")
+    assert str(info.value) == (f"{tmp_path / 'runs.json'} is not valid JSON: Expecting property name enclosed in "
+                               f"double quotes: line 1 column 11 (char 10); move it away or delete it")

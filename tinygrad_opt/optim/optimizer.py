@@ -209,9 +209,8 @@ class Optimizer:
     def check_grad(self, p, g, i):
         """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
         grad, data = p.grad.array, p.array
-        other_kind = type(grad) is not type(data)          # (a 0-d gradient may be a NumPy scalar)
         if (grad.shape != data.shape or grad.dtype != data.dtype
-                or other_kind and backend.device_of(grad) != backend.device_of(data)):
+                or backend.device_of(grad) != backend.device_of(data)):
             raise ValueError(f"{self._name()}.step: param_groups[{g}]['params'][{i}] has a gradient of shape "
                              f"{tuple(grad.shape)}, dtype {grad.dtype} on {backend.device_of(grad)}, the "
                              f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
