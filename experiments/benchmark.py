@@ -309,7 +309,7 @@ import tinygrad_opt
 from tinygrad_opt import Tensor, nn, optim
 import tinygrad_opt.nn.functional as F
 from tinygrad_opt.data import load_mnist_arrays
-x, y, xt, yt = load_mnist_arrays(sys.argv[1] or None)
+x, y, xt, yt = load_mnist_arrays(sys.argv[1] or None, download=not sys.argv[1])
 data = x.nbytes + y.nbytes + xt.nbytes + yt.nbytes
 model = nn.MLP(784, 10, [100]); opt = optim.Adam(model.parameters(), lr=1e-3)
 params = sum(p.array.nbytes for p in model.parameters())

@@ -61,6 +61,18 @@ def test_bad_paths_are_one_line_and_exit_2_before_any_work(tmp_path, case):
     assert not (tmp_path / "mnsit").exists() and not (tmp_path / "out").exists()   # nothing created, nothing downloaded
 
 
+@pytest.mark.parametrize("experiment", ["experiments.mnist_optimizers", "experiments.optimization_tutorial"])
+def test_a_data_folder_without_the_files_is_an_error_not_a_download_target(tmp_path, experiment):
+    empty = tmp_path / "mnist"
+    empty.mkdir()
+    flags = TINY if experiment == "experiments.mnist_optimizers" else ["--quick", "--no-progress"]
+    done = command([experiment, *flags, "--out", str(tmp_path / "out"), "--data", str(empty)])
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: MNIST files missing in {empty}: train-images-idx3-ubyte.gz")
+    assert "download" not in done.stderr.lower()         # no download was tried
+    assert list(empty.iterdir()) == []
+
+
 def test_an_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
     locked = tmp_path / "locked"
     locked.mkdir()
