@@ -91,6 +91,17 @@ def test_crash_and_exit_are_failures_with_their_message(tmp_path):
     assert result["tests"][0]["output"].startswith("the submission's process ended (exit code 3) in step() at step 1")
 
 
+def test_a_process_that_died_between_requests_is_a_failure_with_its_exit_code(tmp_path):
+    from tinygrad_opt.coursework.sandbox import Failure, Submission
+    (tmp_path / "student.py").write_text(source([]))
+    sandbox = Submission(tmp_path / "student.py")
+    sandbox.load()
+    sandbox.process.kill()          # dead before the grader writes its next request
+    sandbox.process.wait()
+    with pytest.raises(Failure, match=r"the submission's process ended \(exit code -9\)"):
+        sandbox.ask({"op": "load", "path": str(tmp_path / "student.py")})
+
+
 def test_a_submission_that_patches_the_library_at_import_is_still_caught(tmp_path):
     broken = next(m for m in MUTANTS if m[0] == "no bias correction")
     (tmp_path / "student.py").write_text(source([broken]) + textwrap.dedent('''

@@ -88,8 +88,11 @@ class Submission:
     def _ask(self, request, timeout=None, name_phase=True):
         """The answer, or a Failure saying what happened and (``name_phase``) what the process was doing."""
         timeout = timeout or self.timeout
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:     # the process died between requests: the end of its answers says how
+            pass
         deadline, phase = time.monotonic() + timeout, "starting"
         while True:
             try:
@@ -118,7 +121,10 @@ class Submission:
             if self.process.poll() is None:
                 self.process.kill()
             self.process.wait()
-            self.process.stdin.close()
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:     # a request the dead process never read: nothing to deliver
+                pass
             self.stderr.close()
             self.workdir.cleanup()
         self.process = None
