@@ -24,7 +24,7 @@ parameter's array ``p`` in place, one line per equation, with the array's own op
 (``xp = get_array_module(p)`` for ``xp.sqrt``: NumPy or CuPy). Running averages are updated
 in place too (``m[...] = beta1 * m + (1 - beta1) * g``), so ``state`` holds the same arrays
 from step to step, as torch.optim's does. ``g`` may be ``p.grad``'s own array: read it, never
-write to it (the engine may hand one gradient array to several tensors).
+write to it (``p.grad`` is the user's: torch.optim leaves it as backward made it).
 
 The order of maximize and weight decay: the gradient is negated *first*, then ``lambda theta``
 is added (so the decay still pulls theta towards 0), as PyTorch's implementation does.
