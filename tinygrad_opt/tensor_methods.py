@@ -48,6 +48,9 @@ class TensorMethods:
     def __pow__(self, exponent):
         return ops.pow(self, exponent)
 
+    def __rpow__(self, base):
+        return ops.rpow(base, self)
+
     def __matmul__(self, other):
         return ops.matmul(self, other)
 

@@ -1,6 +1,6 @@
 """The ops added for PyTorch-style code, forward against NumPy and backward against finite differences
 (``gradcheck``), in float64, on each backend: log1p, square, sign, sin, cos, expand, repeat, gather,
-index_select, masked_fill, topk, and the methods built from ops (add with alpha, addcmul, lerp, split)."""
+index_select, masked_fill, topk, number ** tensor, and the methods built from ops (add with alpha, addcmul, lerp, split)."""
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +20,24 @@ def test_elementwise(device_backend, shape, seed, name):
     expected = {"log1p": np.log1p, "square": np.square, "sin": np.sin, "cos": np.cos}[name](a)
     check(getattr(ops, name), [leaf(a)], expected)
 
+
+
+@examples
+@given(shape=shapes, seed=seeds, base=st.sampled_from([0.5, 0.9, 2, 10.0]))
+def test_number_to_the_power_of_a_tensor(device_backend, shape, seed, base):
+    a = uniform(seed, shape, -2.0, 2.0)
+    check(lambda t: base ** t, [leaf(a)], base ** a)
+
+
+def test_number_to_the_power_of_a_tensor_needs_a_positive_base():
+    import pytest
+    with pytest.raises(ValueError, match=r"base \*\* tensor: the base must be a Python number > 0, got -2"):
+        (-2) ** leaf(np.array([1.0]))
+
+
+def test_number_to_the_power_of_integers_is_a_float_of_the_default_dtype_for_a_float_base():
+    assert (0.9 ** Tensor(np.array([1, 2]))).dtype == np.float32
+    assert (2 ** Tensor(np.array([1, 2]))).dtype == np.int64
 
 def test_sign_has_zero_gradient(device_backend):
     x = leaf(np.array([-2.0, 0.0, 3.0]))

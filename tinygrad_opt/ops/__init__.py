@@ -1,7 +1,7 @@
 """Every differentiable op of the engine: each one a forward and its backward, side by side.
 
 =================  ======================================================================
-arithmetic         add, sub, mul, div, neg, pow
+arithmetic         add, sub, mul, div, neg, pow, rpow
 unary              exp, log, log1p, sqrt, square, abs, sign, sin, cos, relu, tanh, sigmoid
 compare            eq, ne, lt, le, gt, ge, isnan, isinf, isfinite (bool tensors, not differentiable), allclose
 select             where, maximum, minimum, clamp
@@ -15,7 +15,7 @@ softmax            softmax, log_softmax
 loss               nll_loss, cross_entropy (log_softmax fused with nll), mse_loss
 =================  ======================================================================
 """
-from .arithmetic import add, div, mul, neg, pow, sub
+from .arithmetic import add, div, mul, neg, pow, rpow, sub
 from .compare import allclose, eq, ge, gt, isfinite, isinf, isnan, le, lt, ne
 from .gather import expand, gather, index_select, masked_fill, repeat, topk
 from .join import cat, stack
@@ -28,7 +28,7 @@ from .shape import clone, flatten, getitem, permute, reshape, squeeze, transpose
 from .softmax import log_softmax, softmax
 from .unary import abs, cos, exp, log, log1p, relu, sigmoid, sign, sin, sqrt, square, tanh
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "rpow", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
            "log1p", "square", "sign", "sin", "cos", "expand", "repeat", "gather", "index_select", "masked_fill", "topk",
            "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "allclose",
            "where", "maximum", "minimum", "clamp", "matmul", "linear",
