@@ -409,11 +409,11 @@ def unbroadcast(grad, shape, node, parent):
     ``shape`` could have produced is a bug in ``node``'s backward (for input ``parent``):
     an error, never a gradient silently broadcast into ``.grad``.
     """
+    if not shape:   # a scalar, broadcast to every element: the sum (an array; NumPy's sum gives numpy.float64)
+        return backend.get_array_module(grad).asarray(grad.sum())
     lead = grad.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
         raise GradientShapeError(node, parent, tuple(grad.shape))
-    if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
-        return backend.get_array_module(grad).asarray(grad.sum())
     if lead:
         grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
