@@ -250,7 +250,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            for parent, pg in zip(node._parents, _node_backward(node, g)):
+            for parent, pg in zip(node._parents, _node_backward(node, g), strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
                 data = parent.array
@@ -412,7 +412,7 @@ def unbroadcast(grad, shape, node, parent):
     if not shape:   # a scalar, broadcast to every element: the sum (an array; NumPy's sum gives numpy.float64)
         return backend.get_array_module(grad).asarray(grad.sum())
     lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:], strict=True)):
         raise GradientShapeError(node, parent, tuple(grad.shape))
     if lead:
         grad = grad.sum(axis=tuple(range(lead)))
