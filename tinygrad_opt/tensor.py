@@ -69,7 +69,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
     """
 
     __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
-                 "_version_counter", "_saved_versions", "__weakref__")
+                 "_version_counter", "_saved_versions", "_retains_grad", "__weakref__")
     # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
@@ -93,6 +93,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         self._backward = None
         self._op = None
         self._origin = None
+        self._retains_grad = False
 
     # -- .data and .grad: Tensors, as in PyTorch -------------------------------------------
     @property
@@ -229,6 +230,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         t._backward = None
         t._op = None
         t._origin = None
+        t._retains_grad = False
         return t
 
     # -- the backward pass ---------------------------------------------------------------
@@ -250,6 +252,8 @@ class Tensor(TensorMethods, InPlace, Conversions):
             g = grads.pop(node, None)
             if g is None:
                 continue
+            if node._retains_grad:                  # retain_grad(): keep dL/d(node) as node.grad too
+                _accumulate(node, g, kept, gradient)
             for parent, pg in zip(node._parents, _node_backward(node, g), strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
@@ -264,6 +268,19 @@ class Tensor(TensorMethods, InPlace, Conversions):
                     grads[parent] = grads[parent] + pg if parent in grads else pg
             if not retain_graph:                # drop the closures and the arrays they hold
                 _free(node)
+
+    def retain_grad(self):
+        """Keep dL/d(self) in ``self.grad`` at the next ``backward()`` although ``self`` is not a
+        leaf (an op's result), to look at a hidden layer's gradient. A leaf keeps it anyway."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad, so it gets no gradient; "
+                               "make the leaves it comes from requires_grad=True")
+        self._retains_grad = self._backward is not None
+
+    @property
+    def retains_grad(self):
+        """True after ``retain_grad()`` on a non-leaf (PyTorch's ``t.retains_grad``)."""
+        return self._retains_grad
 
     # -- versions: in-place changes after an op saved a tensor ---------------------------
     @property

@@ -30,7 +30,6 @@ TENSOR = {
     "type": "write t.to(dtype), e.g. t.to(torch.float64)",
     "nonzero": "write t.numpy().nonzero() for the indices, or torch.where(mask, t, 0) to select",
     "register_hook": "not supported: read the gradient after backward() from a leaf's .grad",
-    "retain_grad": "make the tensor a leaf: h = h.detach().requires_grad_(), continue from h, and read h.grad",
     "contiguous": "not needed: every array here is contiguous; drop the call",
     "unsqueeze_": "write t = t.unsqueeze(dim)",
     "log_": "write t.copy_(t.log()) under no_grad()",

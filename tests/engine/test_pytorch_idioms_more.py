@@ -147,7 +147,7 @@ def test_tensor_dataset_through_the_dataloader():
 @pytest.mark.parametrize("reach, says", [
     (lambda x: x.half(), "keep float32"), (lambda x: x.type(torch.float64), "to(dtype)"),
     (lambda x: x.nonzero(), "nonzero()"), (lambda x: x.register_hook(print), ".grad"),
-    (lambda x: x.retain_grad(), "detach().requires_grad_()"), (lambda x: torch.einsum, "matmul"),
+    (lambda x: torch.einsum, "matmul"),
     (lambda x: torch.bmm, "matmul"), (lambda x: torch.autograd.grad, "backward()"),
     (lambda x: torch.FloatTensor, "dtype=torch.float32"), (lambda x: nn.Conv2d, "nn.Linear"),
     (lambda x: nn.BatchNorm1d, "x.mean(0)"), (lambda x: F.conv2d, "nn.Linear"),
@@ -171,3 +171,42 @@ def test_unknown_names_stay_attribute_errors_and_probes_stay_plain():
     assert str(info.value) == "__no_such_dunder__"
     assert copy.deepcopy(x).tolist() == [0.0, 0.0]
     assert pickle.loads(pickle.dumps(torch.tensor([1.0, 2.0]))).tolist() == [1.0, 2.0]
+
+
+def test_retain_grad_keeps_a_hidden_layers_gradient():
+    """h = x W^T, L = sum(h^2): dL/dh = 2h, kept in h.grad; dL/dW = (2h)^T x as before."""
+    w = torch.tensor([[1.0, 2.0], [3.0, -1.0]], requires_grad=True)
+    x = torch.tensor([[0.5, -1.0]])
+    h = x @ w.T
+    h.retain_grad()
+    assert h.retains_grad and not w.retains_grad
+    (h ** 2).sum().backward()
+    expected_w = (2 * h.detach().numpy()).T @ x.numpy()
+    np.testing.assert_allclose(h.grad.numpy(), 2 * h.detach().numpy())
+    np.testing.assert_allclose(w.grad.numpy(), expected_w)
+    h.grad.zero_()                        # a Tensor of its own: changing it changes no other gradient
+    np.testing.assert_allclose(w.grad.numpy(), expected_w)
+
+
+def test_retain_grad_adds_up_over_backwards_and_passes_through_add():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    out = h + h                           # add hands one gradient array to both inputs
+    out.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(h.grad.numpy(), [2.0, 2.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(h.grad.numpy(), [4.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [12.0, 12.0])
+
+
+def test_retain_grad_without_requires_grad_says_why():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        torch.zeros(2).retain_grad()
+
+
+def test_a_non_leaf_without_retain_grad_keeps_no_grad():
+    x = torch.tensor([1.0], requires_grad=True)
+    h = x * 2
+    (h * h).sum().backward()
+    assert h.grad is None and x.grad is not None
