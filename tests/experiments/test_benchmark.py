@@ -6,6 +6,7 @@ No timing is asserted here: machines are shared and noisy, so speed is a script'
 import math
 import subprocess
 
+import numpy as np
 import pytest
 
 from tinygrad_opt import backend
@@ -111,3 +112,22 @@ def test_mnist_not_found_is_one_clear_clause_in_the_startup_lines(tmp_path, caps
 def test_benchmark_takes_the_mnist_folder_as_the_experiments_do(tmp_path):
     with pytest.raises(common.SetupError, match=r"--data .*missing does not exist"):
         benchmark.main(["--quick", "--only", "startup", "--out", str(tmp_path), "--data", str(tmp_path / "missing")])
+
+
+def test_a_framework_that_fails_at_its_second_step_is_reported_not_timed(monkeypatch):
+    """A lazy framework (tinygrad) may compile its update only when the next step needs it."""
+    from experiments import frameworks
+
+    def lazy(model, host, x_all, y_all, order):
+        calls = []
+
+        def step():
+            calls.append(1)
+            if len(calls) > 1:
+                raise FileNotFoundError("clang")
+        return step
+    monkeypatch.setitem(frameworks._SETUP, "tinygrad", lazy)
+    rng = np.random.default_rng(0)
+    steps, failed = frameworks.contenders(rng.random((8, 4), dtype=np.float32), rng.integers(0, 3, 8), batch=2,
+                                          hidden=3, only=["numpy", "tinygrad"])
+    assert list(steps) == ["numpy"] and failed == {"tinygrad": "FileNotFoundError: clang"}
