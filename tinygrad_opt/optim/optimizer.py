@@ -51,7 +51,6 @@ is a ``defaultdict(dict)`` as in torch.optim.
 exactly: the groups' options and every parameter's state, parameters named by their index
 in the order of ``param_groups`` (the format of ``torch.optim``).
 """
-import functools
 import math
 import numbers
 from collections import defaultdict
@@ -192,25 +191,27 @@ class Optimizer:
     def step(self, closure=None):
         """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
         loss = self.evaluate_closure(closure)
-        update = self.update
-        if self.fast_path is not None and type(self).update is self.fast_path[0]:
-            update = functools.partial(self.fast_path[1], self)
+        fast = self.fast_path is not None and type(self).update is self.fast_path[0]
         for g, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
-                if p.grad is None:                       # it took no part in the loss
+                if p._grad is None:                      # it took no part in the loss (p.grad, read directly)
                     continue
                 self.check_grad(p, g, i)
                 state = self.state_for(p, group)
                 state["step"] += 1
-                update(p.array, self.gradient(p, group), state, group)
+                if fast:
+                    self.fast_path[1](self, p.array, self.gradient(p, group), state, group)
+                else:
+                    self.update(p.array, self.gradient(p, group), state, group)
                 p._bump_version()
         return loss
 
     def check_grad(self, p, g, i):
         """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
-        grad, data = p.grad.array, p.array
+        grad, data = p._grad.array, p.array
+        # arrays of one type live on one device (backend.backend_of): device_of only when the types differ
         if (grad.shape != data.shape or grad.dtype != data.dtype
-                or backend.device_of(grad) != backend.device_of(data)):
+                or type(grad) is not type(data) and backend.device_of(grad) != backend.device_of(data)):
             raise ValueError(f"{self._name()}.step: param_groups[{g}]['params'][{i}] has a gradient of shape "
                              f"{tuple(grad.shape)}, dtype {grad.dtype} on {backend.device_of(grad)}, the "
                              f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
@@ -219,7 +220,7 @@ class Optimizer:
     def gradient(self, p, group):
         """g_t, the gradient the rule follows: ``-grad`` with maximize, plus ``lambda theta``
         with (coupled) weight decay. ``p.grad``'s own array when neither is set: read only."""
-        g = p.grad.array
+        g = p._grad.array
         if group.get("maximize"):
             g = -g
         if group.get("weight_decay") and self.coupled_weight_decay:
