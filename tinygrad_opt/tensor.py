@@ -353,9 +353,9 @@ def _node_backward(node, g):
     the backward would compute with values the forward never saw. Under ``detect_anomaly()``
     the gradients are then checked for nan and inf.
     """
-    for i, (counter, saved) in enumerate(node._saved_versions):
+    for counter, saved in node._saved_versions:
         if counter[0] != saved:
-            raise RuntimeError(_modified_message(node, (node, *node._parents)[i], saved))
+            raise RuntimeError(_modified_message(node, counter, saved))
     grads = node._backward(g)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(node._parents):
         got = f"{len(grads)} values" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
@@ -366,7 +366,9 @@ def _node_backward(node, g):
     return grads
 
 
-def _modified_message(node, t, saved):
+def _modified_message(node, counter, saved):
+    # the tensor whose count moved: the output or an input (saved in that order by make_result)
+    t = next(t for t in (node, *node._parents) if t._version_counter is counter)
     what = f"the output of op '{node._op}'" if t is node else f"input {_position(node, t)} of op '{node._op}'"
     kind = "a leaf that requires grad" if t.requires_grad and t._backward is None else "a tensor"
     return (f"backward(): one of the tensors needed for gradient computation has been modified by an in-place "
