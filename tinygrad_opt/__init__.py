@@ -53,8 +53,8 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomal
            "randint", "arange", "linspace", "eye", "float16", "half", "float32", "float64", "double",
            "uint8", "int8", "int16", "short", "int32", "int64", "long",
            # the ops, as functions (ops/)
-           "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all", "exp",
-           "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
-           "matmul", "pow",
+           "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all",
+           "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum",
+           "clamp", "matmul", "pow",
            "where", "cat", "stack", "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
            "clone"]

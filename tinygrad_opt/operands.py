@@ -61,7 +61,8 @@ def broadcast_operands(a, b, op):
     # NumPy's own message names neither the op nor the tensors' shapes as the user wrote them
     # (the two checks below run only when shapes or dtypes differ: every op pays for them)
     if a.array.shape != b.array.shape:
-        for m, n in zip(reversed(a.shape), reversed(b.shape)):
+        # strict=False: the ranks may differ; broadcasting pairs the trailing axes only
+        for m, n in zip(reversed(a.shape), reversed(b.shape), strict=False):
             if m != n and m != 1 and n != 1:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "
                                  f"the right, each pair of axes must be equal or contain a 1")

@@ -250,7 +250,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            for parent, pg in zip(node._parents, _node_backward(node, g)):
+            for parent, pg in zip(node._parents, _node_backward(node, g), strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
                 if pg.shape != parent.array.shape:
@@ -333,7 +333,8 @@ def _node_backward(node, g):
     the backward would compute with values the forward never saw. Under ``detect_anomaly()``
     the gradients are then checked for nan and inf.
     """
-    for t, saved in zip((node, *node._parents), node._saved_versions):
+    # strict=False: a node freed by an earlier backward has no versions left (and raises below)
+    for t, saved in zip((node, *node._parents), node._saved_versions, strict=False):
         if t._version_counter[0] != saved:
             raise RuntimeError(_modified_message(node, t, saved))
     grads = node._backward(g)
@@ -407,7 +408,7 @@ def unbroadcast(grad, shape, node, parent):
     an error, never a gradient silently broadcast into ``.grad``.
     """
     lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:], strict=True)):
         raise GradientShapeError(node, parent, tuple(grad.shape))
     if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
         return backend.get_array_module(grad).asarray(grad.sum())

@@ -91,7 +91,7 @@ def _diagnose(step, before, cand, ref, error, options, optimizer):
 
 def _first_difference(opt_name, cand_problem, ref_problem, step, befores, error, rtol, atol, options, algorithm):
     """The first parameter (and its worst element) where candidate and reference differ, or None."""
-    for (name, pc), (_, pr), before in zip(cand_problem.params, ref_problem.params, befores):
+    for (name, pc), (_, pr), before in zip(cand_problem.params, ref_problem.params, befores, strict=True):
         c, r = pc.numpy().ravel(), pr.numpy().ravel()
         excess = numpy.abs(c - r) - (atol + rtol * numpy.abs(r))
         excess = numpy.where(numpy.isnan(excess), numpy.inf, excess)

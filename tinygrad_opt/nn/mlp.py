@@ -22,7 +22,7 @@ class MLP(Module):
         self.out_dim = out_dim
         widths = [in_dim, *hidden_dims]
         layers = []
-        for n_in, n_out in zip(widths[:-1], widths[1:]):
+        for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [Linear(n_in, n_out, bias=use_bias), ReLU()]
         layers.append(Linear(widths[-1], out_dim, bias=use_bias))
         self.main = Sequential(*layers)

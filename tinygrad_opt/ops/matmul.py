@@ -31,7 +31,8 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} @ {b.shape} do not fit; need (..., n, k) @ (..., k, m) "
                          f"with the same k (got k = {a.shape[-1]} and {b.shape[-2]})")
     # NumPy's own message for batch axes names neither matmul nor the shapes as the user wrote them
-    for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+    # strict=False: the batch ranks may differ; broadcasting pairs the trailing axes only
+    for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2]), strict=False):
         if m != n and m != 1 and n != 1:
             raise ValueError(f"matmul: batch axes of shapes {a.shape} @ {b.shape} cannot broadcast: "
                              f"{a.shape[:-2]} and {b.shape[:-2]}, aligned from the right, must be equal "

@@ -17,7 +17,8 @@ from .optimizer import Optimizer, check_nonnegative
 
 
 class Adagrad(Optimizer):
-    """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False)``.
+    """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+    *, maximize=False)``.
 
     State per parameter: ``step`` and ``sum`` (s_t).
     """

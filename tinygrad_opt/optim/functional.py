@@ -45,7 +45,7 @@ def _buffers_and_backward(name, loss, params, buffers):
     buffers = [b if isinstance(b, Tensor) else Tensor._wrap(b) for b in buffers]
     if len(buffers) != len(params):
         raise ValueError(f"{name}: got {len(buffers)} buffers for {len(params)} parameters (one per parameter)")
-    for i, (par, b) in enumerate(zip(params, buffers)):
+    for i, (par, b) in enumerate(zip(params, buffers, strict=True)):
         if b.shape != par.shape:
             raise ValueError(f"{name}: buffer {i} has shape {b.shape}, parameter {i} has shape {par.shape}")
     zero_grad(params)
@@ -72,7 +72,7 @@ def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
     params = list(params)
     velocities = _buffers_and_backward("momentum_update", loss, params, grad_vel)
     with no_grad():
-        for par, vel in zip(params, velocities):
+        for par, vel in zip(params, velocities, strict=True):
             vel.copy_(-lr * par.grad + beta * vel)
             par += vel
 
@@ -86,6 +86,6 @@ def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
     params = list(params)
     averages = _buffers_and_backward("rmsprop_update", loss, params, grad_sq)
     with no_grad():
-        for par, gsq in zip(params, averages):
+        for par, gsq in zip(params, averages, strict=True):
             gsq.copy_(alpha * gsq + (1 - alpha) * par.grad ** 2)
             par -= lr * (par.grad / (epsilon + gsq) ** 0.5)

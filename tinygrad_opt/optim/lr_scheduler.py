@@ -208,7 +208,7 @@ class LRScheduler:
             values = [self.lr_at(epoch, base_lr) for base_lr in self.base_lrs]
             if None in values:
                 values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -355,7 +355,7 @@ class _Lambdas(LRScheduler):
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        for f, saved in zip(self.lr_lambdas, state_dict.pop("lr_lambdas")):
+        for f, saved in zip(self.lr_lambdas, state_dict.pop("lr_lambdas"), strict=True):
             if saved is not None:
                 f.__dict__.update(saved)
         super().load_state_dict({**state_dict, "lr_lambdas": self.lr_lambdas})
@@ -365,7 +365,7 @@ class LambdaLR(_Lambdas):
     """lr = base_lr lr_lambda(t), ``lr_lambda`` a function of the step (or one per group). Not chainable."""
 
     def get_lr(self):
-        return [base_lr * f(self.last_epoch) for f, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        return [base_lr * f(self.last_epoch) for f, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
 class MultiplicativeLR(_Lambdas):
@@ -374,7 +374,7 @@ class MultiplicativeLR(_Lambdas):
     def get_lr(self):
         t = self.last_epoch
         groups = self.optimizer.param_groups
-        return [group["lr"] * (f(t) if t > 0 else 1.0) for f, group in zip(self.lr_lambdas, groups)]
+        return [group["lr"] * (f(t) if t > 0 else 1.0) for f, group in zip(self.lr_lambdas, groups, strict=True)]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -398,7 +398,7 @@ class CosineAnnealingLR(LRScheduler):
             return [self.lr_at(t, base_lr) for base_lr in self.base_lrs]
         if (t - 1 - T) % (2 * T) == 0:                       # just past the bottom, where the ratio is 0 / 0
             return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
-                    for base_lr, group in zip(self.base_lrs, groups)]
+                    for base_lr, group in zip(self.base_lrs, groups, strict=True)]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [eta_min + (group["lr"] - eta_min) * ratio for group in groups]
 
@@ -440,7 +440,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur, self.T_i = self.T_cur - self.T_i, self.T_i * self.T_mult
         self.last_epoch = math.floor(epoch)
         self._step_count += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -459,7 +459,7 @@ class _MomentumCycle:
         self.base_momentums = _per_group(name, "base_momentum", base_momentum, groups)
         self.max_momentums = _per_group(name, "max_momentum", max_momentum, groups)
         if last_epoch == -1:
-            for group, low, high in zip(groups, self.base_momentums, self.max_momentums):
+            for group, low, high in zip(groups, self.base_momentums, self.max_momentums, strict=True):
                 self._set_momentum(group, high)
                 group["max_momentum"], group["base_momentum"] = high, low
 
@@ -487,7 +487,7 @@ class CyclicLR(_MomentumCycle, LRScheduler):
             raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}")
         base_lrs = _per_group(name, "base_lr", base_lr, groups)
         if last_epoch == -1:
-            for group, lr in zip(groups, base_lrs):
+            for group, lr in zip(groups, base_lrs, strict=True):
                 group["lr"] = lr
         self.max_lrs = _per_group(name, "max_lr", max_lr, groups)
         self.step_size_up = float(step_size_up)
@@ -504,9 +504,11 @@ class CyclicLR(_MomentumCycle, LRScheduler):
         height = cyclic_lr(self.last_epoch, 0.0, 1.0, self.step_size_up, self.step_size_down, self.mode,
                            self.gamma, self.scale_fn, self.scale_mode)
         if self.cycle_momentum:
-            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums,
+                                        strict=True):
                 self._set_momentum(group, high - (high - low) * height)
-        return [base_lr + (max_lr - base_lr) * height for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        return [base_lr + (max_lr - base_lr) * height
+                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)]
 
     def state_dict(self):
         saved = super().state_dict()
@@ -545,7 +547,7 @@ class OneCycleLR(_MomentumCycle, LRScheduler):
         self.total_steps, self.pct_start, self.anneal_strategy = total_steps, pct_start, anneal_strategy
         self.three_phase = three_phase
         if last_epoch == -1:
-            for group, peak in zip(groups, _per_group(name, "max_lr", max_lr, groups)):
+            for group, peak in zip(groups, _per_group(name, "max_lr", max_lr, groups), strict=True):
                 group["initial_lr"] = peak / div_factor
                 group["max_lr"] = peak
                 group["min_lr"] = group["initial_lr"] / final_div_factor
@@ -582,7 +584,7 @@ class _Schedulers:
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict.pop("_schedulers")):
+        for scheduler, saved in zip(self._schedulers, state_dict.pop("_schedulers"), strict=True):
             scheduler.load_state_dict(saved)
         self.__dict__.update(state_dict)
 
@@ -687,7 +689,7 @@ class ReduceLROnPlateau:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 new_lr = max(group["lr"] * self.factor, min_lr)
                 if group["lr"] - new_lr > self.eps:
                     group["lr"] = new_lr

@@ -283,7 +283,7 @@ class Optimizer:
             raise ValueError(f"{name}: the state_dict has {len(saved_groups)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
         new_groups, params, group_of = [], [], []
-        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{name}: param_groups[{g}] has {len(saved['params'])} parameters in the "
                                  f"state_dict and {len(group['params'])} in this optimizer")
@@ -318,7 +318,7 @@ class Optimizer:
             # None where the rule makes none: a torch.optim-style step() keeps what it saved
             fresh = {} if own_step else {**{k: p.array for k in optional}, **expected}
             new_state[p] = {k: self._load_value(name, index, k, v, p, fresh.get(k)) for k, v in saved.items()}
-        for group, new_group in zip(self.param_groups, new_groups):
+        for group, new_group in zip(self.param_groups, new_groups, strict=True):
             group.update(new_group)
         self.state = defaultdict(dict, new_state)
 

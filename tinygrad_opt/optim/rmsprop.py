@@ -21,7 +21,8 @@ from .optimizer import Optimizer, check_nonnegative, zeros_state
 
 
 class RMSprop(Optimizer):
-    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False)``.
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+    *, maximize=False)``.
 
     State per parameter: ``step``, ``square_avg`` (v_t), with ``centered`` ``grad_avg``
     (a_t), with momentum ``momentum_buffer`` (b_t); these two are made on first use when the
