@@ -3,23 +3,26 @@
 Each is the op of the same name in :mod:`tinygrad_opt.ops`, where its forward and backward
 are; ``softmax`` and ``log_softmax`` add PyTorch's old rule for a missing ``dim``.
 """
+from __future__ import annotations
+
 import warnings
 
 from .. import ops
 from ..ops import cross_entropy, linear, mse_loss, nll_loss, relu, sigmoid, tanh
+from ..tensor import Tensor
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "nll_loss", "cross_entropy",
            "mse_loss"]
 
 
-def log_softmax(x, dim=None):
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """x - log sum e^x along ``dim``: log-probabilities (for (B, C) scores, ``dim=1``)."""
     if dim is None:
         dim = _implicit_dim("log_softmax", x.ndim)
     return ops.log_softmax(x, dim)
 
 
-def softmax(x, dim=None):
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """e^x / sum e^x along ``dim``: probabilities (for (B, C) scores, ``dim=1``)."""
     if dim is None:
         dim = _implicit_dim("softmax", x.ndim)

@@ -6,6 +6,8 @@ constant, so no gradient flows through them: each returns a new tensor without a
 (Tensors still hash by identity: a tensor is a dict key by identity, and ``x in a_list``
 must not be used to find one; see ``Tensor.__hash__``.)
 """
+from __future__ import annotations
+
 import operator
 
 from ..backend import get_array_module
@@ -22,31 +24,31 @@ def _compare(a, b, op, name):
     return Tensor._wrap(get_array_module(out).asarray(out))   # a 0-d result stays an array
 
 
-def eq(a, b):
+def eq(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a == b), elementwise."""
     return _compare(a, b, operator.eq, "eq (==)")
 
 
-def ne(a, b):
+def ne(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a != b), elementwise."""
     return _compare(a, b, operator.ne, "ne (!=)")
 
 
-def lt(a, b):
+def lt(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a < b), elementwise."""
     return _compare(a, b, operator.lt, "lt (<)")
 
 
-def le(a, b):
+def le(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a <= b), elementwise."""
     return _compare(a, b, operator.le, "le (<=)")
 
 
-def gt(a, b):
+def gt(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a > b), elementwise."""
     return _compare(a, b, operator.gt, "gt (>)")
 
 
-def ge(a, b):
+def ge(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a >= b), elementwise."""
     return _compare(a, b, operator.ge, "ge (>=)")

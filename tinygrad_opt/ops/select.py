@@ -4,6 +4,8 @@ Each passes the gradient to the value it picked. Where two values tie (``maximum
 with a = b, ``clamp`` at a bound) the rule is PyTorch's, stated in each docstring.
 Operands broadcast; the engine sums each gradient back to its input's shape.
 """
+from __future__ import annotations
+
 from ..backend import get_array_module
 from ..operands import as_tensor, same_device
 from ..tensor import Tensor, make_result
@@ -23,7 +25,7 @@ def _pair(op, a, b):
     return a, b
 
 
-def where(condition, input=None, other=None):
+def where(condition: Tensor, input: Tensor | float | None = None, other: Tensor | float | None = None) -> Tensor:
     """out_i = input_i where condition_i, else other_i.
 
     dout/dinput = condition, dout/dother = not condition: each side gets the gradient of
@@ -55,7 +57,7 @@ def where(condition, input=None, other=None):
     return make_result(out, (condition, input, other), backward, "where")
 
 
-def maximum(a, b):
+def maximum(a: Tensor, b: Tensor | float) -> Tensor:
     """out_i = max(a_i, b_i).
 
     dout/da = 1 where a > b, 0 where a < b, and 1/2 where a = b (PyTorch splits a tie
@@ -72,7 +74,7 @@ def maximum(a, b):
     return make_result(out, (a, b), backward, "maximum")
 
 
-def minimum(a, b):
+def minimum(a: Tensor, b: Tensor | float) -> Tensor:
     """out_i = min(a_i, b_i).    dout/da = 1 where a < b, 1/2 where a = b, else 0; b likewise."""
     a, b = _pair("minimum", a, b)
     xp = get_array_module(a.array)
@@ -85,7 +87,7 @@ def minimum(a, b):
     return make_result(out, (a, b), backward, "minimum")
 
 
-def clamp(a, min=None, max=None):
+def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """out = min(max(a, lo), hi), each element of a limited to [lo, hi].
 
     dout/da = 1 where lo <= a <= hi (the bounds included, as PyTorch), 0 outside.

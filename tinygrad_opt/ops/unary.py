@@ -3,11 +3,13 @@
 Each derivative is written in terms of the output where that is cheaper: the forward
 result is kept by the closure anyway.
 """
+from __future__ import annotations
+
 from ..backend import get_array_module
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
 
 
-def exp(a):
+def exp(a: Tensor) -> Tensor:
     """out = e^a.    dout/da = e^a = out."""
     out = get_array_module(a.array).exp(a.array)
 
@@ -16,7 +18,7 @@ def exp(a):
     return make_result(out, (a,), backward, "exp")
 
 
-def log(a):
+def log(a: Tensor) -> Tensor:
     """out = ln a.    dout/da = 1/a."""
     out = get_array_module(a.array).log(a.array)
 
@@ -25,7 +27,7 @@ def log(a):
     return make_result(out, (a,), backward, "log")
 
 
-def sqrt(a):
+def sqrt(a: Tensor) -> Tensor:
     """out = sqrt(a).    dout/da = 1 / (2 sqrt(a)) = 1 / (2 out)  (inf at a = 0, as PyTorch)."""
     out = get_array_module(a.array).sqrt(a.array)
 
@@ -34,7 +36,7 @@ def sqrt(a):
     return make_result(out, (a,), backward, "sqrt")
 
 
-def abs(a):
+def abs(a: Tensor) -> Tensor:
     """out = |a|.    dout/da = sign(a): 1 for a > 0, -1 for a < 0, and 0 at a = 0 (as PyTorch)."""
     xp = get_array_module(a.array)
     out = xp.abs(a.array)
@@ -44,7 +46,7 @@ def abs(a):
     return make_result(out, (a,), backward, "abs")
 
 
-def relu(a):
+def relu(a: Tensor) -> Tensor:
     """out = max(a, 0).    dout/da = 1 where a > 0, else 0 (0 at the kink a = 0, as PyTorch)."""
     out = get_array_module(a.array).maximum(a.array, 0)
 
@@ -53,7 +55,7 @@ def relu(a):
     return make_result(out, (a,), backward, "relu")
 
 
-def tanh(a):
+def tanh(a: Tensor) -> Tensor:
     """out = tanh a.    dout/da = 1 - tanh^2 a = 1 - out^2."""
     out = get_array_module(a.array).tanh(a.array)
 
@@ -62,7 +64,7 @@ def tanh(a):
     return make_result(out, (a,), backward, "tanh")
 
 
-def sigmoid(a):
+def sigmoid(a: Tensor) -> Tensor:
     """out = 1 / (1 + e^-a).    dout/da = out (1 - out).
 
     Stable in both tails. With e = e^-|a| (never above 1, so never overflowing):
