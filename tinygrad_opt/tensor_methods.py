@@ -50,10 +50,10 @@ class TensorMethods:
     def __pow__(self, exponent: Tensor | float) -> Tensor:
         return ops.pow(self, exponent)
 
-    def __matmul__(self, other: Tensor | float) -> Tensor:
+    def __matmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(self, other)
 
-    def __rmatmul__(self, other: Tensor | float) -> Tensor:
+    def __rmatmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(other, self)
 
     # PyTorch's method names for the operators: x.add(y) is x + y, x.mm(W) is x @ W
@@ -87,17 +87,17 @@ class TensorMethods:
     # -- reductions: PyTorch's dim= and keepdim= (NumPy's axis= and keepdims= work too) ------
     def sum(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
             axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
-            dtype: numpy.dtype | None = None) -> Tensor:
+            dtype: numpy.dtype | str | None = None) -> Tensor:
         return ops.sum(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def mean(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
              axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
-             dtype: numpy.dtype | None = None) -> Tensor:
+             dtype: numpy.dtype | str | None = None) -> Tensor:
         return ops.mean(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def prod(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
              axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
-             dtype: numpy.dtype | None = None) -> Tensor:
+             dtype: numpy.dtype | str | None = None) -> Tensor:
         return ops.prod(self, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def var(self, dim: int | tuple[int, ...] | None = None, unbiased: bool = True, keepdim: bool = False, *,
