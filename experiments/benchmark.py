@@ -46,6 +46,7 @@ import numpy as np
 import tinygrad_opt
 from tinygrad_opt import Tensor, backend, nn, optim
 import tinygrad_opt.nn.functional as F
+from tinygrad_opt.data import mnist
 
 from . import common, frameworks, numpy_mlp
 from .narrow_linear.models import DeepNarrowLNN
@@ -304,13 +305,13 @@ def bench_op_overhead(args, torch, progress):
 
 # -- 4. import time and peak memory ---------------------------------------------------------
 _MEMORY_PROBE = """
-import tracemalloc, numpy as np
+import sys, tracemalloc, numpy as np
 tracemalloc.start()
 import tinygrad_opt
 from tinygrad_opt import Tensor, nn, optim
 import tinygrad_opt.nn.functional as F
 from tinygrad_opt.data import load_mnist_arrays
-x, y, xt, yt = load_mnist_arrays()
+x, y, xt, yt = load_mnist_arrays(sys.argv[1] or None, download=not sys.argv[1])
 data = x.nbytes + y.nbytes + xt.nbytes + yt.nbytes
 model = nn.MLP(784, 10, [100]); opt = optim.Adam(model.parameters(), lr=1e-3)
 params = sum(p.array.nbytes for p in model.parameters())
@@ -332,10 +333,11 @@ print(t_numpy + t_rest, t_numpy)
 """
 
 
-def bench_import_and_memory(quick, clock="wall"):
+def bench_import_and_memory(quick, clock="wall", mnist_folder=None):
     """Import time as a user sees it, with compiled bytecode cached (here in a folder of its own:
     where ``PYTHONDONTWRITEBYTECODE`` is set, every import would otherwise compile each file
-    anew), then peak memory and a whole run."""
+    anew), then peak memory and a whole run, on the MNIST files in ``mnist_folder`` (``--data``; None:
+    $TINYGRAD_OPT_DATA or the user cache)."""
     times, numpy_times = [], []
     with tempfile.TemporaryDirectory() as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -349,28 +351,38 @@ def bench_import_and_memory(quick, clock="wall"):
                 numpy_times.append(numpy_part)
     record = {"import_seconds_median": statistics.median(times),
               "import_numpy_seconds_median": statistics.median(numpy_times), "import_clock": clock}
-    probe = subprocess.run([sys.executable, "-c", _MEMORY_PROBE], capture_output=True, text=True)
+    probe = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(mnist_folder or "")], capture_output=True,
+                           text=True)
     if probe.returncode == 0:
         peak, data, params, act = map(int, probe.stdout.split())
         record.update(peak_bytes=peak, dataset_bytes=data, parameter_bytes=params, activation_bytes=act,
                       peak_over_needed=peak / (data + params + act))
     else:
-        record["memory_error"] = probe.stderr.strip().splitlines()[-1] if probe.stderr else "failed"
-    record.update(_whole_run(quick))
+        record["memory_error"] = _why_it_failed(probe, mnist_folder)
+    record.update(_whole_run(quick, mnist_folder))
     return record
 
 
-def _whole_run(quick):
+def _why_it_failed(run, mnist_folder):
+    """One clause for "not measured (...)": MNIST missing, else the last line of the run's stderr."""
+    if f"{mnist.DISPLAY_NAMES['mnist']} files missing in" in run.stderr:       # DatasetNotFoundError's message
+        return f"MNIST not found in {mnist.data_dir(root=mnist_folder)}: set {mnist.ENV_VAR} or pass --data DIR"
+    lines = run.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit status {run.returncode}"
+
+
+def _whole_run(quick, mnist_folder=None):
     """Wall time of ``python -m experiments.mnist_optimizers --optimizers sgd`` (a fresh process:
     import, loading MNIST, 3000 iterations, six evaluations), and the training time it reports."""
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "experiments.mnist_optimizers", "--optimizers", "sgd",
                    "--no-progress", "--out", out] + (["--iterations", "100", "--eval-every", "50"] if quick else [])
+        command += ["--data", str(mnist_folder)] if mnist_folder else []
         started = time.perf_counter()
         run = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
         wall = time.perf_counter() - started
         if run.returncode != 0:
-            return {"whole_run_error": run.stderr.strip().splitlines()[-1] if run.stderr else "failed"}
+            return {"whole_run_error": _why_it_failed(run, mnist_folder)}
         with open(f"{out}/mnist_optimizers.json") as f:
             training = json.load(f)["runs"]["sgd"]["seconds"]
     return {"whole_run_seconds": wall, "whole_run_training_seconds": training, "whole_run_quick": quick}
@@ -470,7 +482,7 @@ def blas_info():
 
 
 def main(argv=None):
-    p = common.parser("benchmark", __doc__.split("\n\n")[0])
+    p = common.parser("benchmark", __doc__.split("\n\n")[0], mnist=True)
     p.add_argument("--iterations", type=int, default=300, help="timed calls per run (default 300)")
     p.add_argument("--rounds", type=int, default=11, help="interleaved rounds; medians over them (default 11)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
@@ -534,7 +546,7 @@ def main(argv=None):
             print(f"fixed cost of a training step (the toy MLP's difference, median of the rounds): "
                   f"{results['op_overhead']['fixed_cost_per_step_us']:.1f} us")
     if "startup" in parts:
-        results["import_and_memory"] = bench_import_and_memory(args.quick, args.clock)
+        results["import_and_memory"] = bench_import_and_memory(args.quick, args.clock, args.data)
         _print_startup(results["import_and_memory"])
     if "faults" in parts:
         results["page_faults"] = pf = bench_page_faults(args.quick, threads, args.clock)

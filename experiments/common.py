@@ -40,6 +40,7 @@ import tinygrad_opt
 from tinygrad_opt import backend
 from tinygrad_opt.backend import BackendError
 from tinygrad_opt.checkpoint import atomic_write, remove_stale_temporaries
+from tinygrad_opt.closed_stdout import quiet_when_stdout_closes
 from tinygrad_opt.data import ChecksumError, DatasetNotFoundError
 from tinygrad_opt.data.mnist import ENV_VAR
 
@@ -84,23 +85,25 @@ def main_or_exit(main):
     unavailable backend, an unusable ``--out`` or ``--data`` -- are the user's to fix and
     their message says how: it is printed alone (no traceback), exit status 2. Ctrl-C prints
     one line saying what was kept and where, exit status 130; a full disk, one line naming
-    the file and what was kept, exit status 1.
+    the file and what was kept, exit status 1. Piped into a reader that stops early
+    (``| head``): exit status 1, no message (``tinygrad_opt/closed_stdout.py``).
     """
     import matplotlib
     matplotlib.use("Agg")
-    try:
-        return main()
-    except (DatasetNotFoundError, ChecksumError, BackendError, SetupError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
-    except KeyboardInterrupt:
-        print(f"interrupted: {kept_files()}", file=sys.stderr)
-        raise SystemExit(130) from None
-    except OSError as e:
-        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        print(f"error: {e}; {kept_files()}", file=sys.stderr)       # the message names the file
-        raise SystemExit(1) from None
+    with quiet_when_stdout_closes():
+        try:
+            return main()
+        except (DatasetNotFoundError, ChecksumError, BackendError, SetupError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
+        except KeyboardInterrupt:
+            print(f"interrupted: {kept_files()}", file=sys.stderr)
+            raise SystemExit(130) from None
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            print(f"error: {e}; {kept_files()}", file=sys.stderr)       # the message names the file
+            raise SystemExit(1) from None
 
 
 # -- setup: paths, backend, seed, threads --------------------------------------------------------
@@ -280,7 +283,7 @@ def read_json(path):
     try:
         return json.loads(path.read_text())
     except ValueError as e:
-        raise SetupError(f"{path} is not valid JSON ({e}); move it away or delete it") from None
+        raise SetupError(f"{path} is not valid JSON: {e}; move it away or delete it") from None
 
 
 def update_json(path, update):

@@ -77,8 +77,10 @@ def contenders(x_all, y_all, batch=100, hidden=100, only=None):
     steps, failed = {}, {}
     for name in (only or available()):
         try:
-            steps[name] = _SETUP[name](model, host, x_all, y_all, order)
-            steps[name]()                 # one step here, so that a framework's failure is reported here
+            step = _SETUP[name](model, host, x_all, y_all, order)
+            for _ in range(2):            # two steps here, so that a framework's failure is reported here:
+                step()                    # a lazy one (tinygrad) compiles some kernels only at the second
+            steps[name] = step
         except Exception as e:          # a third-party framework's own problem: reported, not fatal
             failed[name] = f"{type(e).__name__}: {e}"[:200]
     return steps, failed

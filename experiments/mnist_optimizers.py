@@ -368,7 +368,7 @@ def main(argv=None):
             json_path.unlink(missing_ok=True)
         check_compatible(common.read_json(json_path), args.seed, protocol, json_path)
 
-    x_train, y_train, x_test, y_test = load_mnist_arrays(args.data, normalize="unit")
+    x_train, y_train, x_test, y_test = load_mnist_arrays(args.data, normalize="unit", download=args.data is None)
     histories = {}
     for name in names:
         run = new_run(name, x_train, y_train, args.seed)

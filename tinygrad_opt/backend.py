@@ -79,6 +79,8 @@ def register(backend):
     """
     _backends[backend.name] = backend
     _devices[backend.device] = backend
+    for t in [t for t, b in _by_type.items() if b.name == backend.name]:    # types found for a replaced one
+        del _by_type[t]
     for t in backend.array_types:
         _by_type[t] = backend
     if backend.seed is not None and _last_seed is not None:
@@ -168,6 +170,7 @@ def backend_of(array):
         return b
     for b in _backends.values():
         if isinstance(array, b.array_types):
+            _by_type[type(array)] = b      # a NumPy scalar (numpy.float64), a subclass: found at once next time
             return b
     raise TypeError(f"{type(array).__module__}.{type(array).__name__} is not an array of any "
                     f"known backend ({', '.join(_backends)})")

@@ -78,7 +78,7 @@ class Conversions:
         """The data as a NumPy array on the host (copied from the GPU when needed)."""
         return backend.to_numpy(self.array)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: numpy.dtype | str | None = None, copy: builtins.bool | None = None) -> numpy.ndarray:
         """NumPy (and matplotlib) read a tensor as its host array: ``numpy.asarray(t)``."""
         host = self.numpy()
         return host if dtype is None else host.astype(dtype, copy=False)

@@ -1,5 +1,6 @@
 """Making tensors, PyTorch's way: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``*_like``,
-``rand``, ``randn`` (and their ``*_like``), ``randint``, ``arange``, ``linspace``, ``eye``, and the dtype names.
+``rand``, ``randn`` (and their ``*_like``), ``randint``, ``randperm``, ``arange``, ``linspace``, ``eye``,
+``as_tensor``, and the dtype names.
 
 Every function takes ``dtype=``, ``device=`` ("cpu" or "gpu"; default: the default backend)
 and ``requires_grad=``, as in PyTorch, and sizes either way: ``zeros(2, 3)`` or
@@ -32,6 +33,10 @@ int16 = short = numpy.dtype("int16")
 int32 = numpy.dtype("int32")
 int64 = long = numpy.dtype("int64")
 bool = numpy.dtype("bool")    # noqa: A001  (torch.bool; this module's own code never needs the builtin)
+
+# torch.optim's ``zeros_like(p, memory_format=torch.preserve_format)``: every array here is
+# contiguous, so both formats are the same
+preserve_format, contiguous_format = "preserve_format", "contiguous_format"
 
 
 def _size(size):
@@ -100,30 +105,33 @@ def full(size: Sequence[int], fill_value: float, dtype: numpy.dtype | str | None
     return _make(numpy.full(_size((size,)), fill_value, dtype), device, requires_grad)
 
 
-def _like(t, dtype, device):
+def _like(t, dtype, device, memory_format):
+    if memory_format not in (None, preserve_format, contiguous_format):
+        raise ValueError(f"memory_format={memory_format!r}: only torch.preserve_format and torch.contiguous_format "
+                         f"(the same here: every array is contiguous)")
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
     return t.shape, (t.dtype if dtype is None else numpy.dtype(dtype)), (t.device if device is None else device)
 
 
 def zeros_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
-               requires_grad: builtins.bool = False) -> Tensor:
+               requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Zeros of ``input``'s shape, dtype and device (each may be overridden)."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.zeros(shape, dtype), device, requires_grad)
 
 
 def ones_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Ones of ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.ones(shape, dtype), device, requires_grad)
 
 
 def full_like(input: Tensor, fill_value: float, dtype: numpy.dtype | str | None = None, device: str | None = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """``fill_value`` in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.full(shape, fill_value, dtype), device, requires_grad)
 
 
@@ -144,16 +152,16 @@ def randn(*size: int | Sequence[int], dtype: numpy.dtype | str | None = None, de
 
 
 def rand_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
-              requires_grad: builtins.bool = False) -> Tensor:
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Uniform samples in [0, 1) in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
-               requires_grad: builtins.bool = False) -> Tensor:
+               requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Standard normal samples in ``input``'s shape, dtype and device."""
-    shape, dtype, device = _like(input, dtype, device)
+    shape, dtype, device = _like(input, dtype, device, memory_format)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -198,3 +206,20 @@ def eye(n: int, m: int | None = None, dtype: numpy.dtype | str | None = None, de
         requires_grad: builtins.bool = False) -> Tensor:
     """The n x m identity matrix (ones on the diagonal; m defaults to n)."""
     return _make(numpy.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def randperm(n: int, dtype: numpy.dtype | str | None = None, device: str | None = None,
+             requires_grad: builtins.bool = False) -> Tensor:
+    """0..n-1 in a random order, int64, from the seeded generator."""
+    host = backend.host_rng().permutation(n)
+    return _make(host.astype(int64 if dtype is None else dtype), device, requires_grad)
+
+
+def as_tensor(data: Array | Sequence | float, dtype: numpy.dtype | str | None = None,
+              device: str | None = None) -> Tensor:
+    """``data`` as a tensor without a copy where it can be (a tensor or NumPy array of the right
+    dtype and device is shared), as ``torch.as_tensor``."""
+    if isinstance(data, Tensor):
+        same = (dtype is None or data.dtype == dtype) and (device is None or data.device == device)
+        return data if same else data.to(numpy.dtype(dtype or data.dtype)).to(device or data.device)
+    return Tensor(data, dtype=dtype, device=device)

@@ -1,4 +1,4 @@
-"""Switches of the autodiff engine: ``no_grad`` and ``detect_anomaly``.
+"""Switches of the autodiff engine: ``no_grad`` (``set_grad_enabled``, ``inference_mode``) and ``detect_anomaly``.
 
 ``with no_grad():`` -- ops still compute their results, but record no graph: use it for
 evaluation and for optimizer updates, where no gradient is wanted and the graph would only
@@ -41,6 +41,32 @@ def enable_grad():
         yield
     finally:
         flags.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def inference_mode(mode=True):
+    """PyTorch's faster no_grad; here it is ``no_grad()`` (``inference_mode(False)`` changes nothing)."""
+    previous = flags.grad_enabled
+    flags.grad_enabled = previous and not mode
+    try:
+        yield
+    finally:
+        flags.grad_enabled = previous
+
+
+class set_grad_enabled:
+    """Turn recording on or off: as a call (``set_grad_enabled(False)``, until set again) or as a
+    block (``with set_grad_enabled(is_train):``, restored at its end), as in PyTorch."""
+
+    def __init__(self, mode):
+        self.previous = flags.grad_enabled
+        flags.grad_enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        flags.grad_enabled = self.previous
 
 
 def is_grad_enabled():

@@ -1,9 +1,9 @@
 """In-place operations on tensors, with PyTorch's rules: for users' code.
 
-``add_ sub_ mul_ div_ copy_ fill_ zero_ clamp_``, ``+= -= *= /=`` and ``t[index] = value``
-change a tensor's array in place. (The engine, the ops and the optimizers work on arrays
-directly; this API is for code written the PyTorch way, such as
-``with no_grad(): p -= lr * p.grad``.) The rules:
+``add_ sub_ mul_ div_ copy_ fill_ zero_ clamp_``, the optimizers' ``addcmul_ addcdiv_ lerp_``,
+``sqrt_ exp_ abs_ neg_``, ``+= -= *= /=`` and ``t[index] = value`` change a tensor's array in place.
+(The engine, the ops and the optimizers work on arrays directly; this API is for code written the
+PyTorch way, such as ``with no_grad(): p -= lr * p.grad``.) The rules:
 
 * **A leaf that requires grad** (a parameter) may change in place only inside
   ``no_grad()``: while gradients are recorded, PyTorch refuses too, since the graph would
@@ -71,6 +71,7 @@ class InPlace:
 
     def add_(self, other: Tensor | Array | float, alpha: float = 1) -> Tensor:
         """self <- self + alpha * other, in place."""
+        alpha = self._number("add_", "alpha", alpha)
         other = self._inplace("add_", other)
         self.array += other if alpha == 1 else alpha * other
         self._bump_version()
@@ -78,10 +79,73 @@ class InPlace:
 
     def sub_(self, other: Tensor | Array | float, alpha: float = 1) -> Tensor:
         """self <- self - alpha * other, in place."""
+        alpha = self._number("sub_", "alpha", alpha)
         other = self._inplace("sub_", other)
         self.array -= other if alpha == 1 else alpha * other
         self._bump_version()
         return self
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
+        """self <- self + value * tensor1 * tensor2, in place (Adam's v <- beta2 v + (1 - beta2) g^2)."""
+        value = self._number("addcmul_", "value", value)
+        t1, t2 = self._inplace("addcmul_", tensor1), self._operand("addcmul_", tensor2, self.shape)
+        self.array += value * (t1 * t2)
+        self._bump_version()
+        return self
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
+        """self <- self + value * tensor1 / tensor2, in place (Adam's theta <- theta - lr m / (sqrt(v) + eps))."""
+        value = self._number("addcdiv_", "value", value)
+        t1, t2 = self._inplace("addcdiv_", tensor1), self._operand("addcdiv_", tensor2, self.shape)
+        self.array += value * (t1 / t2)
+        self._bump_version()
+        return self
+
+    def lerp_(self, end: Tensor, weight: Tensor | float) -> Tensor:
+        """self <- self + weight * (end - self), in place (m <- m + (1 - beta1)(g - m) is Adam's m update)."""
+        weight = self._number("lerp_", "weight", weight)
+        end = self._inplace("lerp_", end)
+        self.array += weight * (end - self.array)
+        self._bump_version()
+        return self
+
+    def sqrt_(self) -> Tensor:
+        """self <- sqrt(self), in place."""
+        return self._unary_("sqrt_", "sqrt")
+
+    def exp_(self) -> Tensor:
+        """self <- e^self, in place."""
+        return self._unary_("exp_", "exp")
+
+    def abs_(self) -> Tensor:
+        """self <- |self|, in place."""
+        return self._unary_("abs_", "abs")
+
+    def neg_(self) -> Tensor:
+        """self <- -self, in place."""
+        return self._unary_("neg_", "negative")
+
+    def _unary_(self, op, name):
+        self._check_inplace(op)
+        if self.dtype.kind != "f" and name in ("sqrt", "exp"):
+            raise RuntimeError(f"{op}: result type float can't be cast to the tensor's dtype {self.dtype}; "
+                               f"convert first, e.g. t = t.float()")
+        getattr(backend.get_array_module(self.array), name)(self.array, out=self.array)
+        self._bump_version()
+        return self
+
+    def _number(self, op, name, value):
+        """``alpha=``, ``value=``, ``weight=``: a Python number (a float one only for a float tensor)."""
+        if isinstance(value, InPlace) and value.numel() == 1 and name == "weight":
+            value = value.item()
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            hint = (f"; PyTorch's old order {op}(number, tensor) is written {op}(tensor, {name}=number)"
+                    if isinstance(value, InPlace) else "")
+            raise TypeError(f"{op}: {name} must be a Python number, got {type(value).__name__}{hint}")
+        if isinstance(value, float) and self.dtype.kind != "f":
+            raise RuntimeError(f"{op}: a float {name}={value} can't be applied to a tensor of dtype {self.dtype}; "
+                               f"convert first, e.g. t = t.float()")
+        return value
 
     def mul_(self, other: Tensor | Array | float) -> Tensor:
         """self <- self * other, in place."""

@@ -56,12 +56,13 @@ def broadcast_operands(a, b, op):
     """
     if not isinstance(a, Tensor):
         a = as_tensor(a, like=b)
-    b = as_tensor(b, like=a)
-    same_device(op, a, b)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, like=a)
+    if type(a.array) is not type(b.array):      # same_device's own first test: every op pays for the call
+        same_device(op, a, b)
     # NumPy's own message names neither the op nor the tensors' shapes as the user wrote them
     # (the two checks below run only when shapes or dtypes differ: every op pays for them)
     if a.array.shape != b.array.shape:
-        # strict=False: the ranks may differ; broadcasting pairs the trailing axes only
         for m, n in zip(reversed(a.shape), reversed(b.shape), strict=False):
             if m != n and m != 1 and n != 1:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot broadcast: aligned from "

@@ -74,7 +74,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
     """
 
     __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
-                 "_version_counter", "_saved_versions", "__weakref__")
+                 "_version_counter", "_saved_versions", "_retains_grad", "__weakref__")
     # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
@@ -99,6 +99,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         self._backward = None
         self._op = None
         self._origin = None
+        self._retains_grad = False
 
     # -- .data and .grad: Tensors, as in PyTorch -------------------------------------------
     @property
@@ -235,6 +236,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         t._backward = None
         t._op = None
         t._origin = None
+        t._retains_grad = False
         return t
 
     # -- the backward pass ---------------------------------------------------------------
@@ -256,19 +258,35 @@ class Tensor(TensorMethods, InPlace, Conversions):
             g = grads.pop(node, None)
             if g is None:
                 continue
+            if node._retains_grad:                  # retain_grad(): keep dL/d(node) as node.grad too
+                _accumulate(node, g, kept, gradient)
             for parent, pg in zip(node._parents, _node_backward(node, g), strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
-                if pg.shape != parent.array.shape:
-                    pg = unbroadcast(pg, parent.array.shape, node, parent)
-                if pg.dtype != parent.array.dtype:     # a float32 leaf gets a float32 grad
-                    pg = pg.astype(parent.array.dtype)
+                data = parent.array
+                if pg.shape != data.shape:
+                    pg = unbroadcast(pg, data.shape, node, parent)
+                if pg.dtype != data.dtype:              # a float32 leaf gets a float32 grad
+                    pg = pg.astype(data.dtype)
                 if parent._backward is None:            # a leaf passes nothing on: add it up now
                     _accumulate(parent, pg, kept, gradient)
                 else:
                     grads[parent] = grads[parent] + pg if parent in grads else pg
             if not retain_graph:                # drop the closures and the arrays they hold
                 _free(node)
+
+    def retain_grad(self) -> None:
+        """Keep dL/d(self) in ``self.grad`` at the next ``backward()`` although ``self`` is not a
+        leaf (an op's result), to look at a hidden layer's gradient. A leaf keeps it anyway."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad, so it gets no gradient; "
+                               "make the leaves it comes from requires_grad=True")
+        self._retains_grad = self._backward is not None
+
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()`` on a non-leaf (PyTorch's ``t.retains_grad``)."""
+        return self._retains_grad
 
     # -- versions: in-place changes after an op saved a tensor ---------------------------
     @property
@@ -301,6 +319,8 @@ def _seed(root, gradient):
             raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
                                f"this tensor has shape {root.shape}. Reduce it to a scalar "
                                f"(e.g. .sum() or .mean()) or pass backward(gradient=...)")
+        if root.array.ndim == 0:     # a third of ones_like's cost, which nearly every backward pays
+            return xp.asarray(1, dtype=root.array.dtype)
         return xp.ones_like(root.array)
     gradient = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=root.dtype)
     if gradient.shape != root.shape:
@@ -339,10 +359,9 @@ def _node_backward(node, g):
     the backward would compute with values the forward never saw. Under ``detect_anomaly()``
     the gradients are then checked for nan and inf.
     """
-    # strict=False: a node freed by an earlier backward has no versions left (and raises below)
-    for t, saved in zip((node, *node._parents), node._saved_versions, strict=False):
-        if t._version_counter[0] != saved:
-            raise RuntimeError(_modified_message(node, t, saved))
+    for i, (counter, saved) in enumerate(node._saved_versions):
+        if counter[0] != saved:
+            raise RuntimeError(_modified_message(node, (node, *node._parents)[i], saved))
     grads = node._backward(g)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(node._parents):
         got = f"{len(grads)} values" if isinstance(grads, (tuple, list)) else f"a {type(grads).__name__}"
@@ -413,11 +432,11 @@ def unbroadcast(grad: Array, shape: tuple[int, ...], node: Tensor, parent: Tenso
     ``shape`` could have produced is a bug in ``node``'s backward (for input ``parent``):
     an error, never a gradient silently broadcast into ``.grad``.
     """
+    if not shape:   # a scalar, broadcast to every element: the sum (an array; NumPy's sum gives numpy.float64)
+        return backend.get_array_module(grad).asarray(grad.sum())
     lead = grad.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:], strict=True)):
         raise GradientShapeError(node, parent, tuple(grad.shape))
-    if lead and not shape:  # down to a scalar; NumPy gives numpy.float64, a gradient stays an array
-        return backend.get_array_module(grad).asarray(grad.sum())
     if lead:
         grad = grad.sum(axis=tuple(range(lead)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -458,8 +477,10 @@ def make_result(data: Array, parents: tuple[Tensor, ...], backward: Callable, op
                 out._parents = parents
                 out._backward = backward
                 out._op = op
-                # the versions of what the backward may read: the output and every input
-                out._saved_versions = (0, *[q._version_counter[0] for q in parents])
+                # the versions of what the backward may read: the output and every input,
+                # each with its counter (a list shared with detach()), read again at backward
+                out._saved_versions = ((out._version_counter, 0),
+                                       *[(q._version_counter, q._version_counter[0]) for q in parents])
                 break
     if flags.anomaly:
         out._op = op

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
+from . import backend, unsupported
+
 if TYPE_CHECKING:
     import numpy
 
+    from .backend import Array
     from .ops.reduce import ValuesIndices
     from .tensor import Tensor
 
@@ -19,6 +22,10 @@ class TensorMethods:
     """Operators and methods of :class:`~tinygrad_opt.tensor.Tensor`, forwarding to the ops."""
 
     __slots__ = ()
+
+    def __getattr__(self, name):
+        """Only after a failed lookup: a PyTorch method this Tensor lacks says what to write instead."""
+        raise unsupported.missing("Tensor", name)
 
     def __add__(self, other: Tensor | float) -> Tensor:
         return ops.add(self, other)
@@ -50,14 +57,37 @@ class TensorMethods:
     def __pow__(self, exponent: Tensor | float) -> Tensor:
         return ops.pow(self, exponent)
 
+    def __rpow__(self, base: float) -> Tensor:
+        return ops.rpow(base, self)
+
     def __matmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(self, other)
 
     def __rmatmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(other, self)
 
-    # PyTorch's method names for the operators: x.add(y) is x + y, x.mm(W) is x @ W
-    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+    # PyTorch's method names for the operators: x.mul(y) is x * y, x.mm(W) is x @ W
+    mul, div, pow, neg = __mul__, __truediv__, __pow__, __neg__
+
+    def add(self, other: Tensor | float, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other (``grad.add(p, alpha=weight_decay)``)."""
+        return ops.add(self, _scaled("add", self, other, alpha))
+
+    def sub(self, other: Tensor | float, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other."""
+        return ops.sub(self, _scaled("sub", self, other, alpha))
+
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """self + value * tensor1 * tensor2 (RMSprop's centered v - a^2 is ``v.addcmul(a, a, value=-1)``)."""
+        return ops.add(self, _scaled("addcmul", self, ops.mul(tensor1, tensor2), value))
+
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """self + value * tensor1 / tensor2."""
+        return ops.add(self, _scaled("addcdiv", self, ops.div(tensor1, tensor2), value))
+
+    def lerp(self, end: Tensor, weight: Tensor | float) -> Tensor:
+        """self + weight * (end - self): the linear interpolation from self (weight 0) to end (weight 1)."""
+        return ops.add(self, _scaled("lerp", self, ops.sub(end, self), weight))
     matmul = mm = __matmul__
 
     # -- comparisons: elementwise bool tensors, as in PyTorch (Tensor keeps hashing by identity)
@@ -167,6 +197,46 @@ class TensorMethods:
     def relu(self) -> Tensor:
         return ops.relu(self)
 
+    def log1p(self) -> Tensor:
+        return ops.log1p(self)
+
+    def square(self) -> Tensor:
+        return ops.square(self)
+
+    def sign(self) -> Tensor:
+        return ops.sign(self)
+
+    def sin(self) -> Tensor:
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops.cos(self)
+
+    def conj(self) -> Tensor:
+        """The complex conjugate: a real tensor itself (torch.optim's ``grad.conj()``)."""
+        return self
+
+    def isnan(self) -> Tensor:
+        return ops.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return ops.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return ops.isfinite(self)
+
+    def masked_fill(self, mask: Tensor, value: float) -> Tensor:
+        return ops.masked_fill(self, mask, value)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return ops.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return ops.index_select(self, dim, index)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+        return ops.topk(self, k, dim, largest, sorted)
+
     def tanh(self) -> Tensor:
         return ops.tanh(self)
 
@@ -232,6 +302,54 @@ class TensorMethods:
 
     def clone(self) -> Tensor:
         return ops.clone(self)
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        return ops.expand(self, _sizes(sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return ops.expand(self, other.shape)
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        return ops.repeat(self, _sizes(sizes))
+
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along ``dim`` (the last one smaller), or of the sizes in a list:
+        slices of self (getitem), so each piece's gradient goes back to its place."""
+        d = dim % self.ndim
+        n = self.shape[d]
+        sizes = list(split_size) if isinstance(split_size, (list, tuple)) else [split_size] * -(-n // split_size)
+        if sum(sizes) < n or any(s < 0 for s in sizes) or isinstance(split_size, (list, tuple)) and sum(sizes) != n:
+            raise ValueError(f"split: sizes {split_size} do not split dimension {dim} of size {n} (shape {self.shape})")
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        return tuple(self[(slice(None),) * d + (slice(s, min(s + k, n)),)]
+                     for s, k in zip(starts, sizes, strict=True))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` pieces along ``dim`` (as PyTorch: each ceil(n / chunks), so maybe fewer pieces)."""
+        return self.split(-(-self.shape[dim] // chunks), dim)
+
+    # -- new tensors like this one (same dtype and device; no graph) ----------------------
+    def new_zeros(self, *size: int | Sequence[int], dtype: numpy.dtype | str | None = None) -> Tensor:
+        return self.new_full(_sizes(size), 0, dtype=dtype)
+
+    def new_ones(self, *size: int | Sequence[int], dtype: numpy.dtype | str | None = None) -> Tensor:
+        return self.new_full(_sizes(size), 1, dtype=dtype)
+
+    def new_full(self, size: Sequence[int], fill_value: float, *, dtype: numpy.dtype | str | None = None) -> Tensor:
+        xp = backend.get_array_module(self.array)
+        size = (size,) if isinstance(size, int) else tuple(size)
+        return type(self)._wrap(xp.full(size, fill_value, dtype=self.dtype if dtype is None else dtype))
+
+    def new_tensor(self, data: Array | Sequence | float, *, dtype: numpy.dtype | str | None = None) -> Tensor:
+        return type(self)(data, dtype=self.dtype if dtype is None else dtype, device=self.device)
+
+
+def _scaled(op, like, other, factor):
+    """factor * other, with PyTorch's check that the factor (alpha=, value=, weight=) is a number."""
+    factor = like._number(op, "alpha" if op in ("add", "sub") else "weight" if op == "lerp" else "value", factor)
+    if factor == 1:
+        return other
+    return ops.mul(other, factor) if isinstance(other, TensorMethods) else factor * other
 
 
 def _sizes(args):

@@ -43,7 +43,7 @@ def course_subset(num_examples, size, seed):
 def load_course_data(seed=SEED, subset_size=SUBSET_SIZE, root=None):
     """MNIST as the course prepares it, and its ``subset_size``-example subset (drawn by ``seed``).
     ``root``: the folder with the MNIST files (None: $TINYGRAD_OPT_DATA, else the user cache)."""
-    raw = load_mnist(root)
+    raw = load_mnist(root, download=root is None)      # a folder named by --data is never downloaded into
     mean, std = train_mean_std(raw.train_images)
     x_train = normalize(raw.train_images, "standard", mean=mean, std=std).reshape(-1, 784)
     x_test = normalize(raw.test_images, "standard", mean=mean, std=std).reshape(-1, 784)

@@ -91,6 +91,17 @@ def test_crash_and_exit_are_failures_with_their_message(tmp_path):
     assert result["tests"][0]["output"].startswith("the submission's process ended (exit code 3) in step() at step 1")
 
 
+def test_a_process_that_died_between_requests_is_a_failure_with_its_exit_code(tmp_path):
+    from tinygrad_opt.coursework.sandbox import Failure, Submission
+    (tmp_path / "student.py").write_text(source([]))
+    sandbox = Submission(tmp_path / "student.py")
+    sandbox.load()
+    sandbox.process.kill()          # dead before the grader writes its next request
+    sandbox.process.wait()
+    with pytest.raises(Failure, match=r"the submission's process ended \(exit code -9\)"):
+        sandbox.ask({"op": "load", "path": str(tmp_path / "student.py")})
+
+
 def test_a_submission_that_patches_the_library_at_import_is_still_caught(tmp_path):
     broken = next(m for m in MUTANTS if m[0] == "no bias correction")
     (tmp_path / "student.py").write_text(source([broken]) + textwrap.dedent('''
@@ -119,6 +130,29 @@ def test_library_optimizer_subclass_and_missing_class_and_import_error(tmp_path)
     assert all(t["output"].startswith("importing the submission failed: SyntaxError") for t in result["tests"])
     assert result["score"] == 0 and result["max_score"] == 2
 
+
+
+def test_an_error_reads_as_one_sentence_with_one_pair_of_parentheses(tmp_path):
+    """Where the error was raised and what the submission was doing, in one pair of parentheses; an
+    exception without a message is named alone (no "AssertionError:  (...)")."""
+    config = {"optimizers": {"SGD": {"tests": default_tests("SGD")[:1]}}}
+    (tmp_path / "typo.py").write_text("import math\nx = undefined_name\n")
+    assert grade(tmp_path / "typo.py", config)["tests"][0]["output"] == \
+        "importing the submission failed: NameError: name 'undefined_name' is not defined (typo.py, line 2)"
+    (tmp_path / "silent.py").write_text(textwrap.dedent('''\
+        from tinygrad_opt.optim import Optimizer
+
+        class SGD(Optimizer):
+            def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                         maximize=False):
+                super().__init__(params, dict(lr=lr))
+
+            def step(self, closure=None):
+                assert False
+        '''))
+    output = grade(tmp_path / "silent.py", config)["tests"][0]["output"]
+    assert output.startswith("Raised an error at step 1 on 'convex quadratic': "
+                             "AssertionError (silent.py, line 9, in step() at step 1).\n"), output
 
 def test_grading_a_class_writes_one_row_per_student_and_the_json(tmp_path):
     students = tmp_path / "class"
@@ -253,3 +287,62 @@ def test_code_written_to_the_projects_own_contract_is_graded(tmp_path):
     result = grade(tmp_path / "student.py", _config_for("Adagrad", "Adagrad: lr decay"))
     failed = {t["name"]: t["output"] for t in result["tests"] if not t["passed"]}
     assert list(failed) == ["Adagrad: lr decay"] and "look at lr decay: gamma_t" in failed["Adagrad: lr decay"]
+
+
+ADAM_AS_TORCH_OPTIM = '''
+import math
+
+import tinygrad_opt as torch
+from tinygrad_opt.optim import Optimizer
+
+
+class Adam(Optimizer):
+    """torch.optim's single-tensor Adam: lerp_, addcmul_, addcdiv_, add(alpha=), maximum(out=)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad if not group["maximize"] else -p.grad
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = torch.tensor(0.0)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                step_t += 1
+                if group["weight_decay"] != 0:
+                    grad = grad.add(p, alpha=group["weight_decay"])
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
+                step = step_t.item()
+                step_size = group["lr"] / (1 - beta1 ** step)
+                bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+                if group["amsgrad"]:
+                    torch.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+                    denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(group["eps"])
+                else:
+                    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(group["eps"])
+                p.addcdiv_(exp_avg, denom, value=-step_size)
+'''
+
+
+def test_adam_in_torch_optims_own_idioms_gets_full_marks(tmp_path):
+    (tmp_path / "student.py").write_text(ADAM_AS_TORCH_OPTIM)
+    result = grade(tmp_path / "student.py", timeout=20)
+    assert [(t["name"], t["output"]) for t in result["tests"] if not t["passed"]] == []
+    assert result["score"] == result["max_score"] == len(default_tests("Adam"))
+    # the same code with the bias correction of the second moment left out is caught
+    (tmp_path / "student.py").write_text(ADAM_AS_TORCH_OPTIM.replace("math.sqrt(1 - beta2 ** step)", "1"))
+    result = grade(tmp_path / "student.py", {"optimizers": {"Adam": {"tests": default_tests("Adam")[:1]}}})
+    assert [t["passed"] for t in result["tests"]] == [False]

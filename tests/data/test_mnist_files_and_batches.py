@@ -226,7 +226,7 @@ def test_uncompressed_files_are_read_and_checked(tmp_path, monkeypatch):
 
 def test_uncompressed_checksums_are_the_published_ones():
     """SOURCE.txt next to the shared data lists the uncompressed files' SHA-256 too."""
-    source = REPO.parent / "shared" / "data" / "mnist" / "SOURCE.txt"
+    source = _real_folder("mnist") / "SOURCE.txt"
     if not source.is_file():
         pytest.skip(f"{source} not found")
     text = source.read_text()

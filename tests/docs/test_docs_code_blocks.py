@@ -47,14 +47,21 @@ def blocks(page):
     return found
 
 
+def check_markers(page):
+    """Each marker belongs to the block right after it, and every ```python block is found."""
+    text, page_blocks = page.read_text(), blocks(page)
+    # a marker not right before a block, or "prints" without a text block right after, would check nothing
+    markers = re.findall(r"<!-- (?:raises: \w+|prints) -->", text)
+    used = [b for b in page_blocks if b[2] is not None or b[3] is not None]
+    assert len(markers) == len(used), f"{page.name}: a marker that checks nothing"
+    # a block FENCE misses (no newline after its closing fence, say) would never run
+    assert text.count("```python\n") == len(page_blocks), f"{page.name}: a ```python block that is not run"
+
+
 def test_the_pages_have_blocks_and_the_markers_are_used_as_meant():
-    found = {page: blocks(page) for page in PAGES}
-    assert sum(len(b) for b in found.values()) >= 5
-    for page, page_blocks in found.items():
-        # a marker not right before a block, or "prints" without a text block right after, would check nothing
-        markers = re.findall(r"<!-- (?:raises: \w+|prints) -->", page.read_text())
-        used = [b for b in page_blocks if b[2] is not None or b[3] is not None]
-        assert len(markers) == len(used), f"{page.name}: a marker that checks nothing"
+    assert sum(len(blocks(page)) for page in PAGES) >= 5
+    for page in PAGES:
+        check_markers(page)
 
 
 def _mnist_folder():
@@ -72,10 +79,15 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
         if _mnist_folder() is None:
             pytest.skip("MNIST files not found: set TINYGRAD_OPT_DATA to a folder holding the four files")
         (tmp_path / "data").symlink_to(_mnist_folder(), target_is_directory=True)
+    run_blocks(page, page.relative_to(REPO).as_posix(), monkeypatch)
+
+
+def run_blocks(page, filename, monkeypatch):
+    """Run the page's blocks in order in one namespace; check the marked ones (each on its own).
+
+    Each block is compiled at its own lines of the page (``filename``), so a traceback (or an
+    error message that quotes the line of the user's code, as detect_anomaly's) shows the page's line."""
     namespace = {"__name__": f"docs_{page.stem}"}
-    # each block compiled at its own lines of the page, so a traceback (or an error message that
-    # quotes the line of the user's code, as detect_anomaly's) shows the page's line
-    filename = page.relative_to(REPO).as_posix()
     monkeypatch.setitem(linecache.cache, filename, (0, None, page.read_text().splitlines(True), filename))
     for line, code, raises, shown in blocks(page):
         where = f"{filename}:{line}"
@@ -95,6 +107,53 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
             assert message in (real, real.splitlines()[0]), f"{where}: the page shows another message than {real!r}"
         elif shown is not None:
             assert out.getvalue() == shown, f"{where}: the page shows other output than the code prints"
+
+
+# A page with one "prints" block among ordinary ones: the marker checks its own block only; the
+# ordinary blocks run, their printed output and a ```text block under one of them unchecked.
+ONE_PRINTS_BLOCK = """# A page
+
+```python
+x = 6 * 7
+print("ordinary blocks may print")
+```
+
+```text
+a listing, not this block's output
+```
+
+<!-- prints -->
+```python
+print(x)
+```
+```text
+{shown}
+```
+
+```python
+print(x + 1)
+```
+"""
+
+
+def test_a_prints_marker_checks_its_own_block_among_ordinary_ones(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text(ONE_PRINTS_BLOCK.format(shown=42))
+    check_markers(page)
+    assert [(code, raises, shown) for _, code, raises, shown in blocks(page)] == [
+        ('x = 6 * 7\nprint("ordinary blocks may print")\n', None, None), ("print(x)\n", None, "42\n"),
+        ("print(x + 1)\n", None, None)]
+    run_blocks(page, "page.md", monkeypatch)
+    page.write_text(ONE_PRINTS_BLOCK.format(shown=43))
+    with pytest.raises(AssertionError, match="page.md:14: the page shows other output than the code prints"):
+        run_blocks(page, "page.md", monkeypatch)
+
+
+def test_a_block_that_would_not_run_is_reported(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = 1\n```\n\n```python\nprint(x)\n```")     # no newline at the very end
+    with pytest.raises(AssertionError, match="a ```python block that is not run"):
+        check_markers(page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -1,6 +1,7 @@
 """Backends and devices: NumPy and the stand-in GPU, choosing a backend, moving tensors,
 device-mixing errors, default dtype, seeding."""
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -117,14 +118,18 @@ def test_env_var_bogus_name_is_a_clear_error():
     assert "TINYGRAD_OPT_BACKEND='bogus'" in error
 
 
-def test_import_pulls_in_no_plotting_library_and_is_quick():
-    r = run_python("import sys, time; t0 = time.perf_counter(); import tinygrad_opt; "
-                   "dt = time.perf_counter() - t0; "
-                   "print(dt, [m for m in ('matplotlib', 'PIL') if m in sys.modules])")
+def test_import_pulls_in_numpy_and_no_other_library():
+    """``import tinygrad_opt`` loads NumPy and the standard library, nothing else (no matplotlib,
+    PIL, tqdm, CuPy): what keeps the import quick. How quick is measured by
+    ``python -m experiments.benchmark --only startup``, not by a test (a busy machine is slow)."""
+    r = run_python("import json, sys; before = set(sys.modules); import tinygrad_opt; "
+                   "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before})))",
+                   TINYGRAD_OPT_BACKEND="numpy")
     assert r.returncode == 0, r.stderr
-    seconds, loaded = r.stdout.split(maxsplit=1)
-    assert loaded.strip() == "[]"
-    assert float(seconds) < 1.0
+    loaded = set(json.loads(r.stdout))
+    # NumPy's compiled parts register modules of their own (cython_runtime, _cython_3_x)
+    others = {m for m in loaded - set(sys.stdlib_module_names) if not m.startswith("_") and m != "cython_runtime"}
+    assert others == {"numpy", "tinygrad_opt"}
 
 
 # -- moving tensors and modules ------------------------------------------------------------

@@ -4,12 +4,15 @@ No timing is asserted here: machines are shared and noisy, so speed is a script'
 (``python -m experiments.benchmark``), never a test's pass or fail.
 """
 import math
+import subprocess
 
+import numpy as np
 import pytest
 
 from tinygrad_opt import backend
+from tinygrad_opt.data import mnist
 
-from experiments import benchmark
+from experiments import benchmark, common
 from fake_device import FAKE
 
 
@@ -83,3 +86,48 @@ def test_cpu_clock_times_the_frameworks_and_narrow_parts(tmp_path, capsys):
     assert results["frameworks"]["ratio_vs_tinygrad_opt"]["tinygrad_opt"] == 1.0
     assert set(results["narrow"]["ratio_vs_numpy_analytic"]) == {"tinygrad_opt", "numpy_analytic"}
     assert "clock: cpu" in capsys.readouterr().out
+
+
+def test_mnist_not_found_is_one_clear_clause_in_the_startup_lines(tmp_path, capsys, monkeypatch):
+    """How the memory probe (a traceback) and the whole run (the command's one line) fail
+    without MNIST, and what the benchmark prints of it: one sentence, one pair of parentheses."""
+    monkeypatch.delenv(mnist.ENV_VAR, raising=False)
+    message = mnist._not_found_message("mnist", tmp_path, list(mnist.FILES), failures=())
+    probe = subprocess.CompletedProcess([], 1, "", f"Traceback (most recent call last):\n  ...\n"
+                                                   f"tinygrad_opt.data.mnist.DatasetNotFoundError: {message}\n")
+    run = subprocess.CompletedProcess([], 2, "", f"error: {message}\n")
+    expected = f"MNIST not found in {tmp_path}: set TINYGRAD_OPT_DATA or pass --data DIR"
+    assert benchmark._why_it_failed(probe, tmp_path) == benchmark._why_it_failed(run, tmp_path) == expected
+    other = subprocess.CompletedProcess([], 1, "", "Traceback (most recent call last):\n  ...\nMemoryError\n")
+    assert benchmark._why_it_failed(other, tmp_path) == "MemoryError"
+    assert benchmark._why_it_failed(subprocess.CompletedProcess([], -9, "", ""), None) == "exit status -9"
+
+    benchmark._print_startup({"import_seconds_median": 0.2, "import_numpy_seconds_median": 0.1, "import_clock": "wall",
+                              "memory_error": expected, "whole_run_error": expected})
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1:] == [f"peak memory: not measured ({expected})",
+                         f"whole mnist_optimizers run: not measured ({expected})"]
+
+
+def test_benchmark_takes_the_mnist_folder_as_the_experiments_do(tmp_path):
+    with pytest.raises(common.SetupError, match=r"--data .*missing does not exist"):
+        benchmark.main(["--quick", "--only", "startup", "--out", str(tmp_path), "--data", str(tmp_path / "missing")])
+
+
+def test_a_framework_that_fails_at_its_second_step_is_reported_not_timed(monkeypatch):
+    """A lazy framework (tinygrad) may compile its update only when the next step needs it."""
+    from experiments import frameworks
+
+    def lazy(model, host, x_all, y_all, order):
+        calls = []
+
+        def step():
+            calls.append(1)
+            if len(calls) > 1:
+                raise FileNotFoundError("clang")
+        return step
+    monkeypatch.setitem(frameworks._SETUP, "tinygrad", lazy)
+    rng = np.random.default_rng(0)
+    steps, failed = frameworks.contenders(rng.random((8, 4), dtype=np.float32), rng.integers(0, 3, 8), batch=2,
+                                          hidden=3, only=["numpy", "tinygrad"])
+    assert list(steps) == ["numpy"] and failed == {"tinygrad": "FileNotFoundError: clang"}

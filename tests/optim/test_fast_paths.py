@@ -88,7 +88,7 @@ def test_work_array_follows_the_parameter():
 @pytest.mark.parametrize("cls, hp", [(optim.SGD, dict(lr=0.1, momentum=0.9)), (RuleSGD, dict(lr=0.1, momentum=0.9)),
                                      (optim.Adam, dict(lr=0.1)), (RuleAdam, dict(lr=0.1))])
 def test_zero_dimensional_parameters_step_like_one_element_ones(cls, hp):
-    """A 0-d parameter's gradient may be a NumPy scalar: the state must still be a real array."""
+    """A 0-d parameter steps exactly as a one-element one (its state: 0-d arrays, updated in place)."""
     from tinygrad_opt import nn
     scalar, vector = nn.Parameter(np.array(1.5)), nn.Parameter(np.array([1.5]))
     opt_s, opt_v = cls([scalar], **hp), cls([vector], **hp)

@@ -82,6 +82,17 @@ def test_step_refuses_a_gradient_on_another_device():
         opt.step()
 
 
+
+def test_step_takes_a_numpy_scalar_gradient_of_a_0d_parameter():
+    """Backward keeps 0-d gradients as arrays; one written as a NumPy scalar behind the setter's
+    back is another type but on the same device, with the same shape and dtype: it is used."""
+    p = Tensor(np.array(1.0), requires_grad=True, device="cpu")
+    opt = optim.SGD([p], lr=0.5)
+    p.grad = Tensor(np.array(0.0), device="cpu")
+    p.grad.array = np.float64(2.0)
+    opt.step()
+    assert p.item() == 0.0
+
 class TorchStyleMomentum(Optimizer):
     """Written as for torch.optim: its own step(), state made on first sight, Tensor in-place ops."""
 

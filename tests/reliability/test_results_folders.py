@@ -61,6 +61,18 @@ def test_bad_paths_are_one_line_and_exit_2_before_any_work(tmp_path, case):
     assert not (tmp_path / "mnsit").exists() and not (tmp_path / "out").exists()   # nothing created, nothing downloaded
 
 
+@pytest.mark.parametrize("experiment", ["experiments.mnist_optimizers", "experiments.optimization_tutorial"])
+def test_a_data_folder_without_the_files_is_an_error_not_a_download_target(tmp_path, experiment):
+    empty = tmp_path / "mnist"
+    empty.mkdir()
+    flags = TINY if experiment == "experiments.mnist_optimizers" else ["--quick", "--no-progress"]
+    done = command([experiment, *flags, "--out", str(tmp_path / "out"), "--data", str(empty)])
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: MNIST files missing in {empty}: train-images-idx3-ubyte.gz")
+    assert "download" not in done.stderr.lower()         # no download was tried
+    assert list(empty.iterdir()) == []
+
+
 def test_an_unwritable_out_is_refused_before_any_work(tmp_path, monkeypatch):
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -269,3 +281,11 @@ def test_a_full_disk_during_an_experiment_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 1 and err.count("\n") == 1
     assert f"could not write {tmp_path / 'late.png'}" in err and f"kept early.json in {tmp_path}" in err
+
+
+def test_a_results_file_that_is_not_json_is_one_sentence(tmp_path):
+    (tmp_path / "runs.json").write_text('{"sgd": 1,')
+    with pytest.raises(common.SetupError) as info:
+        common.read_json(tmp_path / "runs.json")
+    assert str(info.value) == (f"{tmp_path / 'runs.json'} is not valid JSON: Expecting property name enclosed in "
+                               f"double quotes: line 1 column 11 (char 10); move it away or delete it")

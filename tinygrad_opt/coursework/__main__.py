@@ -5,12 +5,14 @@
     grade FOLDER_OF_SUBMISSIONS --csv scores.csv [--timeout S] [--config FILE]
     --version
 
-Exit status: 0 when graded (whatever the score), 2 for a usage error.
+Exit status: 0 when graded (whatever the score), 2 for a usage error, 1 when the reader of its
+output stopped early (``... | head``; no message).
 """
 import argparse
 import sys
 
 import tinygrad_opt
+from tinygrad_opt.closed_stdout import quiet_when_stdout_closes
 
 from . import report
 from .assignment import CHOICES, OPS, new
@@ -63,4 +65,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with quiet_when_stdout_closes():
+        sys.exit(main())

@@ -32,7 +32,7 @@ import numpy
 from .config import OPTIMIZERS, default_config
 from .diagnose import EPS_PLACES, option_term, read_step
 from .opcases import OP_CASES, case_inputs, run_op_case
-from .runner import run_test
+from .runner import error_text, run_test
 from .sandbox import Failure, Submission
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -122,7 +122,7 @@ def _hint(optimizer, test, m, suspects, because=None):
     skipped = bool(no_grad) and t in no_grad["steps"]
     if m["error"] is not None:
         e = m["error"]
-        text = f"{e['type']}: {e['message']} (in {e['phase']})."
+        text = error_text(e, f"in {e['phase']}") + "."
         if skipped and e["phase"].startswith("step()"):
             text += (f" At this step '{no_grad['param']}' has no gradient (p.grad is None: it took no part in "
                      f"the loss): skip such a parameter (if p.grad is None: continue).")
@@ -185,7 +185,7 @@ def _rules(cand_records):
                                       f"None (if p.grad is None: continue)"}[v["rule"]])
         if rec["error"] is not None:
             e = rec["error"]
-            messages.append(f"{e['type']}: {e['message']} (in {e['phase']} on '{rec['problem']}')")
+            messages.append(error_text(e, f"in {e['phase']} on '{rec['problem']}'"))
     return messages
 
 
@@ -211,7 +211,7 @@ def _grade_optimizer(name, entry, submission, listed, references):
         if broken:              # the configuration asks for something the reference cannot do
             e = broken[0]["error"]
             results.append(_test_result(test, False, f"configuration error, not graded: the reference raised "
-                                                     f"{e['type']}: {e['message']} on '{broken[0]['problem']}'"))
+                                                     f"{error_text(e)} on '{broken[0]['problem']}'"))
             continue
         try:
             cand = submission.ask({"op": "run", "class": name, "spec": spec})
@@ -248,7 +248,7 @@ def _judge(name, test, cand, ref, passed_tests, probe):
         rec = cand[0]
         if rec["error"] is not None:
             e = rec["error"]
-            return _test_result(test, False, f"{e['type']}: {e['message']} (in {e['phase']})")
+            return _test_result(test, False, error_text(e, f"in {e['phase']}"))
         final, ref_final = rec["losses"][-1], ref[0]["losses"][-1]
         ok = final <= test["tol"]
         return _test_result(test, ok, f"final loss {final:.3g} after {test['steps']} steps "

@@ -114,10 +114,24 @@ def _run_problem(optimizer_class, spec, problem, phase):
             record["losses"].append(float(problem.loss().item()))
             record["steps"] = record["steps"][-1:]
     except Exception as e:          # the candidate's bug is a finding, reported with where it happened
-        frame = traceback.extract_tb(e.__traceback__)[-1]
-        where = f" ({Path(frame.filename).name}, line {frame.lineno})"
-        record["error"] = {"step": step, "phase": phase.now, "type": type(e).__name__, "message": str(e)[:500] + where}
+        record["error"] = {"step": step, "phase": phase.now, **error_record(e)}
     return record
+
+
+def error_record(e):
+    """What a record keeps of an exception: its type, its message, and where it was raised
+    (``"student.py, line 12"``: the innermost frame, the submission's line as a rule)."""
+    frames = traceback.extract_tb(e.__traceback__)
+    where = f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}" if frames else ""
+    return {"type": type(e).__name__, "message": str(e)[:500], "where": where}
+
+
+def error_text(error, context=""):
+    """``"NameError: name 'x' is not defined (student.py, line 2, in step() at step 1)"``: one pair
+    of parentheses for where and ``context``; the type alone when the message is empty."""
+    text = f"{error['type']}: {error['message']}" if error["message"] else error["type"]
+    inside = ", ".join(part for part in (error.get("where"), context) if part)
+    return f"{text} ({inside})" if inside else text
 
 
 def _check_rules(record, step, params, seen):

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import tinygrad_opt
 
+from .runner import error_text
+
 LIBRARY_ROOT = str(Path(tinygrad_opt.__file__).resolve().parents[1])
 IMPORT_TIMEOUT = 60      # seconds to start the process and import the submission (at least)
 START = f"import sys; sys.path.insert(0, {LIBRARY_ROOT!r}); from tinygrad_opt.coursework.worker import main; main()"
@@ -51,8 +53,10 @@ class Submission:
         self.answers = queue.Queue()
         threading.Thread(target=self._read, args=(self.process.stdout, self.answers), daemon=True).start()
         try:
-            # starting Python and NumPy is the grader's cost, not the submission's: a limit of its own
-            self.contents = self._ask({"op": "load", "path": self.path}, max(self.timeout, IMPORT_TIMEOUT))
+            # starting Python and NumPy is the grader's cost, not the submission's: a limit of its own;
+            # the message below says what was being done
+            self.contents = self._ask({"op": "load", "path": self.path}, max(self.timeout, IMPORT_TIMEOUT),
+                                      name_phase=False)
         except Failure as e:
             self.load_error = Failure(f"importing the submission failed: {e}")
             self.close()
@@ -64,7 +68,8 @@ class Submission:
             try:
                 answers.put(json.loads(line))
             except ValueError:
-                answers.put({"error": f"garbled answer from the submission's process: {line[:200]!r}"})
+                answers.put({"error": {"type": "garbled answer from the submission's process",
+                                       "message": repr(line[:200])}})
         answers.put(None)
 
     def load(self):
@@ -80,28 +85,33 @@ class Submission:
         self.load()
         return self._ask(request)
 
-    def _ask(self, request, timeout=None):
+    def _ask(self, request, timeout=None, name_phase=True):
+        """The answer, or a Failure saying what happened and (``name_phase``) what the process was doing."""
         timeout = timeout or self.timeout
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:     # the process died between requests: the end of its answers says how
+            pass
         deadline, phase = time.monotonic() + timeout, "starting"
         while True:
             try:
                 message = self.answers.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
                 self.close()
-                raise Failure(f"timed out after {timeout:g} s in {phase}") from None
+                raise Failure(f"timed out after {timeout:g} s" + (f" in {phase}" if name_phase else "")) from None
             if message is None:
                 code = self.process.wait()
                 self.stderr.seek(0)
                 tail = self.stderr.read()[-600:].strip()
                 self.close()
-                raise Failure(f"the submission's process ended (exit code {code}) in {phase}"
+                at = f" in {phase}" if name_phase else ""
+                raise Failure(f"the submission's process ended (exit code {code}){at}"
                               + (f"; its last output:\n{tail}" if tail else ""))
             if "phase" in message and len(message) == 1:
                 phase = message["phase"]
             elif "error" in message:
-                raise Failure(f"{message['error']} (in {message.get('phase', phase)})")
+                raise Failure(error_text(message["error"], f"in {message.get('phase', phase)}" if name_phase else ""))
             else:
                 return message["result"]
 
@@ -111,7 +121,10 @@ class Submission:
             if self.process.poll() is None:
                 self.process.kill()
             self.process.wait()
-            self.process.stdin.close()
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:     # a request the dead process never read: nothing to deliver
+                pass
             self.stderr.close()
             self.workdir.cleanup()
         self.process = None

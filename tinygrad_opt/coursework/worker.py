@@ -14,7 +14,6 @@ import inspect
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 
 
@@ -52,7 +51,7 @@ def main():
 
     from tinygrad_opt.optim import Optimizer
     from .opcases import run_op_case
-    from .runner import Phase, run_test
+    from .runner import Phase, error_record, run_test
     classes, functions = {}, {}
     phase = Phase(lambda text: send({"phase": text}))
     for line in sys.stdin:
@@ -77,9 +76,7 @@ def main():
                 answer = run_op_case(functions[request["function"]], request["function"], request["case"])
             send({"result": answer})
         except BaseException as e:              # SystemExit from the submission's import included
-            tb = traceback.extract_tb(e.__traceback__)
-            where = f" ({Path(tb[-1].filename).name}, line {tb[-1].lineno})" if tb else ""
-            send({"error": f"{type(e).__name__}: {e}{where}", "phase": phase.now})
+            send({"error": error_record(e), "phase": phase.now})
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Where to read:
   idx.py         the IDX file format the datasets are stored in
   mnist.py       finding, checking (SHA-256), downloading and loading the files; pixel scaling
   datasets.py    ``MNIST``: a dataset with ``.data``, ``.targets`` and indexing
+  tensor_dataset.py  ``TensorDataset``: tensors of equal length as a dataset of tuples
   transforms.py  ``ToTensor``, ``Normalize``, ``Compose``
   dataloader.py  ``DataLoader``: batches of Tensors, shuffled reproducibly
   loader.py      epochs of shuffled minibatches, random minibatches, the fixed 500-example subset
@@ -28,10 +29,12 @@ from .dataloader import DataLoader, collate
 from .datasets import MNIST
 from .idx import IDXError, parse_idx, read_idx, write_idx
 from .loader import MinibatchIterator, sample_minibatch, subset
+from .tensor_dataset import TensorDataset
 from .mnist import (ChecksumError, DatasetNotFoundError, MNISTData, data_dir, load_mnist,
                     load_mnist_arrays, normalize, train_mean_std)
 
-__all__ = ["MNIST", "DataLoader", "collate", "transforms", "IDXError", "read_idx", "parse_idx", "write_idx",
+__all__ = ["MNIST", "TensorDataset", "DataLoader", "collate", "transforms", "IDXError", "read_idx", "parse_idx",
+           "write_idx",
            "MinibatchIterator", "sample_minibatch", "subset",
            "ChecksumError", "DatasetNotFoundError", "MNISTData", "data_dir", "load_mnist",
            "load_mnist_arrays", "normalize", "train_mean_std"]

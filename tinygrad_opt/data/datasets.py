@@ -13,7 +13,7 @@ so is this one's.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class MNIST:
             label = self.target_transform(label)
         return image, label
 
-    def __getitems__(self, indices):
+    def __getitems__(self, indices: Sequence[int]) -> tuple[Tensor, Tensor]:
         """A whole batch at once, ``(images (B, ...), labels (B,))``, as a ``DataLoader`` asks for it:
         one indexing and one transform of the batch instead of B of each. (PyTorch's DataLoader
         calls a dataset's ``__getitems__`` the same way.)"""
@@ -63,7 +63,7 @@ class MNIST:
             labels = Tensor(np.asarray([self.target_transform(int(t)) for t in labels.numpy()]))
         return images, labels
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         split = "Train" if self.train else "Test"
         return (f"Dataset MNIST\n    Number of datapoints: {len(self)}\n    Split: {split}"
                 + (f"\n    Transform: {self.transform!r}" if self.transform is not None else ""))

@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: ``+ - * /``, negation, and ``**`` with a number as exponent.
+"""Elementwise arithmetic: ``+ - * /``, negation, and ``**`` with a number as exponent or as base.
 
 Each op takes tensors (or a Python number, which becomes a constant), computes its result,
 and defines ``backward(g)``, which maps ``g = dL/dout`` to ``(dL/da, dL/db)``. Shapes may
@@ -9,6 +9,7 @@ A gradient that nobody needs is not computed (``None``).
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ..backend import get_default_dtype
@@ -90,6 +91,24 @@ def pow(a: Tensor, exponent: Tensor | float) -> Tensor:
         return (g * exponent * a.array ** (exponent - 1),)
     return make_result(out, (a,), backward, "pow")
 
+
+
+def rpow(base: float, a: Tensor) -> Tensor:
+    """out = base^a for a number base > 0 (``0.9 ** t``).    dout/da = base^a ln(base) = out ln(base).
+
+    (The base is a constant: no gradient flows into it.)
+    """
+    if not isinstance(base, (int, float)) or isinstance(base, bool) or base <= 0:
+        raise ValueError(f"base ** tensor: the base must be a Python number > 0, got {base!r}; "
+                         f"for other bases write exp(t * log(base)) with the sign handled by hand")
+    out = base ** a.array
+    if a.dtype.kind != "f" and isinstance(base, float):   # 0.5 ** integers: the default float dtype
+        out = out.astype(get_default_dtype())
+    log_base = math.log(base)
+
+    def backward(g):
+        return (g * out * log_base,)
+    return make_result(out, (a,), backward, "rpow")
 
 def cast(a: Tensor, dtype: numpy.dtype | str) -> Tensor:
     """out = a as ``dtype`` (``t.float()``, ``t.long()``, ...).    dout/da = 1 between float dtypes.

@@ -52,3 +52,24 @@ def gt(a: Tensor, b: Tensor | float | None) -> Tensor:
 def ge(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a >= b), elementwise."""
     return _compare(a, b, operator.ge, "ge (>=)")
+
+
+def isnan(a: Tensor) -> Tensor:
+    """out = (a is nan), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isnan(a.array))
+
+
+def isinf(a: Tensor) -> Tensor:
+    """out = (a is +inf or -inf), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isinf(a.array))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """out = (a is neither nan nor inf), elementwise."""
+    return Tensor._wrap(get_array_module(a.array).isfinite(a.array))
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when |a - b| <= atol + rtol |b| everywhere (a Python bool, as PyTorch)."""
+    a, b = operands.broadcast_operands(a, b, "allclose")
+    return bool(get_array_module(a.array).allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))

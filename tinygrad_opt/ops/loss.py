@@ -123,7 +123,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     n = diff.size if reduction == "mean" else 1
 
     def backward(g):
-        gi = (2 / n) * diff * g
+        gi = diff * (2 / n * g)         # for the mean, g is one number: one pass over the array
         return (gi if input.requires_grad else None,
                 -gi if target.requires_grad else None)
     return make_result(out, (input, target), backward, "mse_loss")

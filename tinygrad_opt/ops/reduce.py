@@ -357,8 +357,8 @@ def prod(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = Fa
     out = a.array.prod(axis=dim, keepdims=keepdim, dtype=_integer_sum_dtype(a) if dtype is None else dtype)
 
     def backward(g):
-        # (bool() of a device array waits for the GPU: one sync, for a branch worth it)
-        if not bool((a.array == 0).any()):
+        # no a_i is zero (bool() of a device array waits for the GPU: one sync, for a branch worth it)
+        if bool(a.array.all()):
             return (_expand(out * g, a, dim, keepdim) / a.array,)
         # work along the last axis: of the flattened array (dim=None), or with dim swapped there
         x = a.array.reshape(-1) if dim is None else a.array.swapaxes(dim, -1)

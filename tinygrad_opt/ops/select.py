@@ -57,34 +57,41 @@ def where(condition: Tensor, input: Tensor | float | None = None, other: Tensor 
     return make_result(out, (condition, input, other), backward, "where")
 
 
-def maximum(a: Tensor, b: Tensor | float) -> Tensor:
-    """out_i = max(a_i, b_i).
+def maximum(a: Tensor, b: Tensor | float, *, out: Tensor | None = None) -> Tensor:
+    """out_i = max(a_i, b_i); with ``out=t``, written into t in place (torch.optim's amsgrad:
+    ``torch.maximum(v_max, v, out=v_max)``), by ``t.copy_``'s rules.
 
     dout/da = 1 where a > b, 0 where a < b, and 1/2 where a = b (PyTorch splits a tie
     evenly between the two inputs); dout/db likewise.
     """
     a, b = _pair("maximum", a, b)
     xp = get_array_module(a.array)
-    out = xp.maximum(a.array, b.array)
+    result = xp.maximum(a.array, b.array)
 
     def backward(g):
         share = (a.array > b.array) + 0.5 * (a.array == b.array)      # a's part: 1, 1/2 or 0
         return (g * share if a.requires_grad else None,
                 g * (1 - share) if b.requires_grad else None)
-    return make_result(out, (a, b), backward, "maximum")
+    return _into(make_result(result, (a, b), backward, "maximum"), out)
 
 
-def minimum(a: Tensor, b: Tensor | float) -> Tensor:
-    """out_i = min(a_i, b_i).    dout/da = 1 where a < b, 1/2 where a = b, else 0; b likewise."""
+def minimum(a: Tensor, b: Tensor | float, *, out: Tensor | None = None) -> Tensor:
+    """out_i = min(a_i, b_i).    dout/da = 1 where a < b, 1/2 where a = b, else 0; b likewise.
+    With ``out=t``, written into t in place."""
     a, b = _pair("minimum", a, b)
     xp = get_array_module(a.array)
-    out = xp.minimum(a.array, b.array)
+    result = xp.minimum(a.array, b.array)
 
     def backward(g):
         share = (a.array < b.array) + 0.5 * (a.array == b.array)
         return (g * share if a.requires_grad else None,
                 g * (1 - share) if b.requires_grad else None)
-    return make_result(out, (a, b), backward, "minimum")
+    return _into(make_result(result, (a, b), backward, "minimum"), out)
+
+
+def _into(result, into):
+    """``result``, or ``into`` after ``into.copy_(result)`` (PyTorch's ``out=``)."""
+    return result if into is None else into.copy_(result)
 
 
 def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:

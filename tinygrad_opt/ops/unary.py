@@ -1,4 +1,4 @@
-"""Elementwise functions: exp, log, sqrt, abs, relu, tanh, sigmoid.
+"""Elementwise functions: exp, log, log1p, sqrt, square, abs, sign, sin, cos, relu, tanh, sigmoid.
 
 Each derivative is written in terms of the output where that is cheaper: the forward
 result is kept by the closure anyway.
@@ -25,6 +25,54 @@ def log(a: Tensor) -> Tensor:
     def backward(g):
         return (g / a.array,)
     return make_result(out, (a,), backward, "log")
+
+
+def log1p(a: Tensor) -> Tensor:
+    """out = ln(1 + a), exact for tiny a where 1 + a would round.    dout/da = 1 / (1 + a)."""
+    out = get_array_module(a.array).log1p(a.array)
+
+    def backward(g):
+        return (g / (1 + a.array),)
+    return make_result(out, (a,), backward, "log1p")
+
+
+def square(a: Tensor) -> Tensor:
+    """out = a^2.    dout/da = 2a."""
+    out = a.array * a.array
+
+    def backward(g):
+        return (g * 2 * a.array,)
+    return make_result(out, (a,), backward, "square")
+
+
+def sign(a: Tensor) -> Tensor:
+    """out = -1, 0 or 1 by the sign of a.    dout/da = 0 everywhere (a step function; 0 at a = 0 too, as PyTorch)."""
+    xp = get_array_module(a.array)
+    out = xp.sign(a.array)
+
+    def backward(g):
+        return (xp.zeros_like(g),)
+    return make_result(out, (a,), backward, "sign")
+
+
+def sin(a: Tensor) -> Tensor:
+    """out = sin a.    dout/da = cos a."""
+    xp = get_array_module(a.array)
+    out = xp.sin(a.array)
+
+    def backward(g):
+        return (g * xp.cos(a.array),)
+    return make_result(out, (a,), backward, "sin")
+
+
+def cos(a: Tensor) -> Tensor:
+    """out = cos a.    dout/da = -sin a."""
+    xp = get_array_module(a.array)
+    out = xp.cos(a.array)
+
+    def backward(g):
+        return (-g * xp.sin(a.array),)
+    return make_result(out, (a,), backward, "cos")
 
 
 def sqrt(a: Tensor) -> Tensor:

@@ -21,6 +21,7 @@ Where to read:
   check.py         a checker for your own optimizer: runs it beside a reference, step by step
 """
 from . import functional, lr_scheduler
+from .. import unsupported
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -32,3 +33,8 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam",
            "lr_scheduler", "functional"]
+
+
+def __getattr__(name):
+    """A PyTorch name this library lacks: an error saying what to write instead (unsupported.py)."""
+    raise unsupported.missing("optim", name)

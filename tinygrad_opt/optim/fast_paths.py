@@ -4,11 +4,10 @@ The rules in ``sgd.py`` and ``adam.py`` are written as the textbook writes them,
 their lines makes new arrays. The benchmark times both side by side on the course's MLP
 (``python3 -m experiments.benchmark --only mlp --clock cpu``: its "vs numpy" column uses these
 functions, its "rule vs numpy" column the rules as written; docs/performance.md has the runs).
-Per training step, relative to the hand-written NumPy loop, in three runs on a busy 2-core
-machine: Adam 1.08x, 1.15x and 1.10x with the fast path, 1.28x, 1.25x and 1.22x with the rule
-(the target is at most 1.15x: Adam needs it); momentum 1.42x, 1.32x and 1.29x against 1.56x,
-1.41x and 1.25x (faster in two runs of three, over the target either way: to be settled on an
-idle machine). Plain SGD's rule, ``p -= lr g``, is already the NumPy loop's own update: it has no fast path.
+Per training step, relative to the hand-written NumPy loop, on an idle machine (21 rounds):
+Adam 1.02x with the fast path, 1.15x with the rule; momentum 1.15x against 1.25x (the target is
+at most 1.15x: both need their fast path). Plain SGD's rule, ``p -= lr g``, is already the NumPy
+loop's own update: it has no fast path.
 
 These functions compute the same updates in place, writing through one reusable work array
 per parameter with the ufuncs' output argument (``xp.multiply(a, b, out)``), as

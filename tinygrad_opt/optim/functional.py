@@ -37,8 +37,8 @@ def zero_grad(params: Sequence[Tensor]) -> None:
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
         if par.grad is not None:
-            # new zeros rather than the course's in-place par.grad.data.zero_(): the gradient of
-            # a 0-d parameter may be a NumPy scalar, which cannot be written in place
+            # new zeros rather than the course's in-place par.grad.data.zero_(): a gradient set by
+            # hand (par.grad = Tensor(g)) shares the caller's array g, which must stay as it was
             par.grad = Tensor._wrap(get_array_module(par.grad.array).zeros_like(par.grad.array))
 
 

@@ -24,7 +24,7 @@ parameter's array ``p`` in place, one line per equation, with the array's own op
 (``xp = get_array_module(p)`` for ``xp.sqrt``: NumPy or CuPy). Running averages are updated
 in place too (``m[...] = beta1 * m + (1 - beta1) * g``), so ``state`` holds the same arrays
 from step to step, as torch.optim's does. ``g`` may be ``p.grad``'s own array: read it, never
-write to it (the engine may hand one gradient array to several tensors).
+write to it (``p.grad`` is the user's: torch.optim leaves it as backward made it).
 
 The order of maximize and weight decay: the gradient is negated *first*, then ``lambda theta``
 is added (so the decay still pulls theta towards 0), as PyTorch's implementation does.
@@ -213,9 +213,8 @@ class Optimizer:
     def check_grad(self, p: Tensor, g: int, i: int) -> None:
         """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
         grad, data = p.grad.array, p.array
-        other_kind = type(grad) is not type(data)          # (a 0-d gradient may be a NumPy scalar)
         if (grad.shape != data.shape or grad.dtype != data.dtype
-                or other_kind and backend.device_of(grad) != backend.device_of(data)):
+                or backend.device_of(grad) != backend.device_of(data)):
             raise ValueError(f"{self._name()}.step: param_groups[{g}]['params'][{i}] has a gradient of shape "
                              f"{tuple(grad.shape)}, dtype {grad.dtype} on {backend.device_of(grad)}, the "
                              f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
