@@ -29,6 +29,7 @@ decides the result.
    whole ``mnist_optimizers`` run for one optimizer (load, 3000 iterations, evaluation).
 5. With ``--backend cupy``: the MLP at batch sizes 100 to 8192, iterations per second.
 """
+import functools
 import gc
 import importlib.util
 import json
@@ -92,12 +93,12 @@ def _interleaved(make_contenders, n, rounds, progress, clock=time.perf_counter):
 
 
 def _ratio(times, a, b):
-    return statistics.median(x / y for x, y in zip(times[a], times[b]))
+    return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
 
 
 def _ratio_range(times, a, b):
     """(smallest, largest) per-round ratio of a to b."""
-    ratios = [x / y for x, y in zip(times[a], times[b])]
+    ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
     return min(ratios), max(ratios)
 
 
@@ -156,7 +157,7 @@ def _mlp_contenders(opt_name, x_all, y_all, batch, torch, device="cpu", hidden=1
     if torch is not None:
         tnet = torch.nn.Sequential(torch.nn.Linear(n_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_out))
         with torch.no_grad():
-            for p, h in zip(tnet.parameters(), host):
+            for p, h in zip(tnet.parameters(), host, strict=True):
                 p.copy_(torch.from_numpy(h))
         topt = {"sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
                 "momentum": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
@@ -181,8 +182,8 @@ def bench_mlp(args, torch, progress):
     y = rng.integers(0, 10, 10000)
     rows, record = [], {}
     for opt_name in ("sgd", "momentum", "adam"):
-        times = _interleaved(lambda: _mlp_contenders(opt_name, x, y, 100, torch), args.iterations, args.rounds,
-                             progress, CLOCKS[args.clock])
+        times = _interleaved(functools.partial(_mlp_contenders, opt_name, x, y, 100, torch), args.iterations,
+                             args.rounds, progress, CLOCKS[args.clock])
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
         low, high = _ratio_range(times, "tinygrad_opt", "numpy")
         rule_low, rule_high = _ratio_range(times, "tinygrad_opt rule", "numpy")
@@ -296,7 +297,8 @@ def bench_op_overhead(args, torch, progress):
     times = _interleaved(lambda: contenders, args.iterations * 10, args.rounds, progress, CLOCKS[args.clock])
     med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
     rows = [[k, f"{med[k]:.2f}"] for k in contenders]
-    fixed = statistics.median(e - n for e, n in zip(times[f"tinygrad_opt {TOY_STEP}"], times[f"numpy {TOY_STEP}"]))
+    fixed = statistics.median(e - n for e, n in zip(times[f"tinygrad_opt {TOY_STEP}"], times[f"numpy {TOY_STEP}"],
+                                                    strict=True))
     return (["operation (a, b: 4 elements)", "us per call"], rows,
             {"us_per_call": med, "fixed_cost_per_step_us": fixed * 1e6})
 
@@ -450,10 +452,11 @@ def bench_gpu(args, progress, gpu):
     for batch in (100, 512, 2048, 8192):
         engine = _mlp_contenders("adam", x, y, batch, None, device="gpu")["tinygrad_opt"]
 
-        def synced():
+        def synced(engine=engine):      # bound now: the loop rebinds ``engine``
             engine()
             gpu.synchronize()
-        seconds = statistics.median(_interleaved(lambda: {"gpu": synced}, args.iterations, args.rounds, progress)["gpu"])
+        times = _interleaved(lambda: {"gpu": synced}, args.iterations, args.rounds, progress)
+        seconds = statistics.median(times["gpu"])
         rows.append([batch, f"{1 / seconds:.0f}", f"{batch / seconds:.0f}"])
         record[batch] = {"iterations_per_second": 1 / seconds, "examples_per_second": batch / seconds}
     return ["batch", "iterations/s", "examples/s"], rows, record

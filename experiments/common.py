@@ -318,10 +318,10 @@ def format_table(headers, rows):
     cells = [[str(h) for h in headers]] + [[c if isinstance(c, str) else f"{c}" for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths)), line]
+    out = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)), line]
     for row in cells[1:]:
         out.append("  ".join(c.rjust(w) if c[:1].isdigit() or c[:1] in "-+." else c.ljust(w)
-                             for c, w in zip(row, widths)))
+                             for c, w in zip(row, widths, strict=True)))
     return "\n".join(out)
 
 

@@ -126,7 +126,7 @@ def _pytorch(model, host, x_all, y_all, order):
     net = torch.nn.Sequential(torch.nn.Linear(host[0].shape[1], host[0].shape[0]), torch.nn.ReLU(),
                               torch.nn.Linear(host[2].shape[1], host[2].shape[0]))
     with torch.no_grad():
-        for p, h in zip(net.parameters(), host):
+        for p, h in zip(net.parameters(), host, strict=True):
             p.copy_(torch.from_numpy(h))
     opt = torch.optim.SGD(net.parameters(), lr=LR)
     xt, yt = torch.from_numpy(x_all), torch.from_numpy(y_all)
@@ -155,7 +155,7 @@ def _jax(model, host, x_all, y_all, order):
     @jax.jit
     def update(params, x, y):
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
-        return [p - LR * g for p, g in zip(params, grads)], loss
+        return [p - LR * g for p, g in zip(params, grads, strict=True)], loss
 
     state = {"params": [jnp.asarray(h) for h in host]}
     nxt = _cycle(order)
@@ -176,7 +176,7 @@ def _dezero(model, host, x_all, y_all, order):
     from dezero import optimizers
     net = dezero.models.MLP((host[0].shape[0], host[2].shape[0]))
     net(np.zeros((1, host[0].shape[1]), dtype=np.float32))           # DeZero makes its weights lazily
-    for layer, (W, b) in zip(net.layers, [(host[0], host[1]), (host[2], host[3])]):
+    for layer, (W, b) in zip(net.layers, [(host[0], host[1]), (host[2], host[3])], strict=True):
         layer.W.data, layer.b.data = W.T.copy(), b.copy()              # DeZero's W is (in, out)
     opt = optimizers.SGD(LR).setup(net)
     nxt = _cycle(order)
@@ -226,7 +226,7 @@ def _autograd(model, host, x_all, y_all, order):
 
     def step():
         idx = nxt()
-        for p, g in zip(params, gradient(params, x_all[idx], y_all[idx])):
+        for p, g in zip(params, gradient(params, x_all[idx], y_all[idx]), strict=True):
             p -= LR * g
     return step
 
@@ -243,7 +243,7 @@ def _tinygrad(model, host, x_all, y_all, order):
         return Context(TRAINING=1)
 
     layers = [tnn.Linear(host[0].shape[1], host[0].shape[0]), tnn.Linear(host[2].shape[1], host[2].shape[0])]
-    for layer, (W, b) in zip(layers, [(host[0], host[1]), (host[2], host[3])]):
+    for layer, (W, b) in zip(layers, [(host[0], host[1]), (host[2], host[3])], strict=True):
         layer.weight, layer.bias = TT(W.copy()), TT(b.copy())
     params = [t for layer in layers for t in (layer.weight, layer.bias)]
     opt = tnn.optim.SGD(params, lr=LR)

@@ -38,6 +38,7 @@ see ``tinygrad_opt.checkpoint``). ``--resume`` continues each run from its check
 killed half-way and resumed ends with the same parameters, bit for bit, as one never stopped.
 The final weights are saved as ``params_<optimizer>.npz``.
 """
+import functools
 import math
 import sys
 import time
@@ -285,8 +286,8 @@ def plot_accuracy(histories):
     groups = [[n for n in ASSIGNMENT if n in histories], [n for n in histories if n not in ASSIGNMENT]]
     groups = [g for g in groups if g]
     fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.2), squeeze=False, sharey=True)
-    colors = dict(zip(SETTINGS, plt.cm.tab10.colors))
-    for ax, names in zip(axes[0], groups):
+    colors = dict(zip(SETTINGS, plt.cm.tab10.colors, strict=False))     # 10 colours, fewer settings
+    for ax, names in zip(axes[0], groups, strict=True):
         for n in names:
             h = histories[n]
             ax.plot(h["eval_step"], h["test_accuracy"], color=colors[n], label=LABELS[n])
@@ -309,7 +310,7 @@ def plot_loss(histories, window=50):
     """Training loss (moving average over ``window`` iterations), log scale: a Figure."""
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    colors = dict(zip(SETTINGS, plt.cm.tab10.colors))
+    colors = dict(zip(SETTINGS, plt.cm.tab10.colors, strict=False))     # 10 colours, fewer settings
     for n, h in histories.items():
         # The dashed lines are wider and drawn below the solid ones, so a curve lying on
         # another one still shows at its edges.
@@ -382,7 +383,8 @@ def main(argv=None):
         save_checkpoint(out / f"params_{name}.npz", model=run.model, step=run.step)
         # After every run, before any table or figure: a later crash keeps the finished runs.
         finished = {name: histories[name]}
-        common.update_json(json_path, lambda old: merge_results(old, args.seed, protocol, finished, json_path))
+        common.update_json(json_path, functools.partial(merge_results, seed=args.seed, protocol=protocol,
+                                                        histories=finished, path=json_path))
         print(f"{LABELS[name]:>13}: {run_summary(histories[name], run.step)}", file=sys.stderr)
 
     # Tables and figures show every run in the folder, this command's and earlier ones'; drawn

@@ -48,7 +48,7 @@ class SGD:
         self.params, self.lr = params, lr
 
     def step(self, grads):
-        for p, g in zip(self.params, grads):
+        for p, g in zip(self.params, grads, strict=True):
             p -= self.lr * g
 
 
@@ -63,10 +63,10 @@ class Momentum:
         if self.v is None:
             self.v = [g.copy() for g in grads]
         else:
-            for v, g in zip(self.v, grads):
+            for v, g in zip(self.v, grads, strict=True):
                 v *= self.mu
                 v += g
-        for p, v in zip(self.params, self.v):
+        for p, v in zip(self.params, self.v, strict=True):
             p -= self.lr * v
 
 
@@ -83,7 +83,7 @@ class Adam:
     def step(self, grads):
         self.t += 1
         bc1, bc2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
             m *= self.b1
             m += (1 - self.b1) * g
             v *= self.b2

@@ -96,7 +96,7 @@ def plot_losses(curves):
     """Loss against step, one panel per function, one line per optimizer: a Figure."""
     plt = common.pyplot()
     fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), squeeze=False)
-    for ax, (name, results) in zip(axes[0], curves.items()):
+    for ax, (name, results) in zip(axes[0], curves.items(), strict=True):
         for opt_name, (_, losses) in results.items():
             ax.semilogy(np.maximum(losses, 1e-16), lw=1.2, label=opt_name)
         ax.set(title=name, xlabel="step", ylabel="loss (log scale)")
@@ -110,7 +110,7 @@ def main(argv=None):
     steps, resolution = (60, 80) if args.quick else (2000, 300)
     summary = {"steps": steps, "functions": {}}
     curves = {}
-    for name, (fn, start, minimum, box, sgd_lr, adaptive_lr) in common.progress(
+    for name, (fn, start, minimum, _box, sgd_lr, adaptive_lr) in common.progress(
             FUNCTIONS.items(), desc="functions", disable=args.no_progress):
         results, record = {}, {}
         for opt_name, (cls, kwargs) in optimizers(sgd_lr, adaptive_lr).items():
@@ -126,7 +126,8 @@ def main(argv=None):
     common.save_json(out / "optimizer_zoo.json", summary)     # the numbers first: a plotting crash loses none
     for name, results in curves.items():
         fn, _, minimum, box = FUNCTIONS[name][:4]
-        common.save_figure(plot_function(name, fn, box, minimum, results, resolution), out / f"{name.replace(' ', '_')}.png")
+        common.save_figure(plot_function(name, fn, box, minimum, results, resolution),
+                           out / f"{name.replace(' ', '_')}.png")
     common.save_figure(plot_losses(curves), out / "loss_vs_step.png")
     names = list(optimizers(0, 0))
     rows = [[opt_name] + [f"{summary['functions'][f]['optimizers'][opt_name]['final_loss']:.3g}" for f in FUNCTIONS]

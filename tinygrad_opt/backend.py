@@ -21,9 +21,16 @@ Randomness: parameters are initialised from one seeded NumPy ``Generator`` on th
 and then copied to the backend, so ``manual_seed(0)`` gives the *same* initial weights on
 the CPU and on the GPU. Each backend's own generator (CuPy's) is seeded too.
 """
+from __future__ import annotations
+
 import os
+from typing import Any
 
 import numpy
+
+# A NumPy or CuPy array (or the array of a backend registered by the tests): what ``t.array`` holds.
+# Any, because the two libraries share no base class; the name says what is meant.
+Array = Any
 
 
 class BackendError(RuntimeError):

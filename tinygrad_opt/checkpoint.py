@@ -30,8 +30,8 @@ Two promises:
 
 Loading is bounded: only the entries that the parts asked for use are read, each once, and
 each entry's declared size is checked (against what is left of ``MAX_ENTRY_BYTES`` for the
-whole file, and against what its own ``.npy`` header declares) before it is read, so a crafted file cannot make it allocate
-more than the arrays it hands back. Every malformed file (bad JSON, a wrong tag, a step
+whole file, and against what its own ``.npy`` header declares) before it is read, so a crafted
+file cannot make it allocate more than the arrays it hands back. Every malformed file (bad JSON, a wrong tag, a step
 counter that is not an integer >= 0, ...) is a ``CheckpointError`` naming the file and the
 entry, never a TypeError or RecursionError.
 
@@ -43,7 +43,6 @@ process that was killed while saving are removed at the next save into that fold
 says the previous version is still in place.
 """
 import copy
-import errno
 import io
 import json
 import os
@@ -99,7 +98,7 @@ def load_checkpoint(path, *, model=None, optimizer=None, scheduler=None):
     rng, extra, step = states.pop("rng"), states.pop("extra"), meta["step"]
     parts = [(name, part) for name, part in (("model", model), ("optimizer", optimizer),
                                              ("scheduler", scheduler)) if part is not None]
-    for name, part in parts:
+    for name, _ in parts:
         if name not in states:
             raise CheckpointError(f"load_checkpoint: {path} holds no {name} state "
                                   f"(it has: {', '.join(states) or 'none'}); was it saved with {name}=...?")
@@ -259,7 +258,8 @@ def _read_entry(path, archive, key, limit=None):
         if key == _META:
             raise CheckpointError(f"load_checkpoint: {path} is not a {FORMAT}: it has no '{_META}' entry "
                                   f"(entries: {sorted(archive.namelist())[:5]})") from None
-        raise CheckpointError(f"load_checkpoint: {path}: entry {key!r} is missing (truncated or corrupt file?)") from None
+        raise CheckpointError(f"load_checkpoint: {path}: entry {key!r} is missing "
+                              "(truncated or corrupt file?)") from None
     if info.file_size > limit:
         raise CheckpointError(f"load_checkpoint: {path}: entry {key!r} declares {info.file_size} bytes, "
                               f"more than the limit of {limit}; a damaged or crafted file?")

@@ -8,12 +8,24 @@ lists (``t.tolist()``), NumPy arrays (``t.numpy()``, ``numpy.asarray(t)``), and 
 A Python number has one value, so only a one-element tensor converts to one; anything else
 is an error that says how to reduce the tensor first, as PyTorch's does.
 """
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Sequence
+
 import numpy
 
 from . import backend
 
+if TYPE_CHECKING:
+    from numpy import ndarray      # in the class below, ``numpy`` is the method
 
-def to_array(data, dtype, device, requires_grad):
+    from .backend import Array
+    from .tensor import Tensor
+
+
+def to_array(data: Array | Sequence | builtins.float, dtype: numpy.dtype | str | None, device: str | None,
+             requires_grad: builtins.bool) -> Array:
     """Turn ``Tensor(...)``'s argument into an array of the right backend and dtype."""
     try:
         source = backend.backend_of(data)
@@ -62,20 +74,20 @@ class Conversions:
 
     __slots__ = ()
 
-    def numpy(self):
+    def numpy(self) -> ndarray:
         """The data as a NumPy array on the host (copied from the GPU when needed)."""
         return backend.to_numpy(self.array)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: numpy.dtype | str | None = None, copy: builtins.bool | None = None) -> numpy.ndarray:
         """NumPy (and matplotlib) read a tensor as its host array: ``numpy.asarray(t)``."""
         host = self.numpy()
         return host if dtype is None else host.astype(dtype, copy=False)
 
-    def tolist(self):
+    def tolist(self) -> list | builtins.float | builtins.int:
         """The data as (nested) Python lists of numbers; a 0-d tensor gives a number."""
         return self.numpy().tolist()
 
-    def item(self):
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number."""
         return self._one_value("item()")
 
@@ -86,19 +98,19 @@ class Conversions:
                              f"(t.sum(), t.mean(), t.max()) or pick one element (t[0])")
         return self.array.item()
 
-    def __float__(self):
+    def __float__(self) -> builtins.float:
         return float(self._one_value("float(t)"))
 
-    def __int__(self):
+    def __int__(self) -> builtins.int:
         return int(self._one_value("int(t)"))
 
-    def __bool__(self):
+    def __bool__(self) -> builtins.bool:
         if self.array.size != 1:
             raise RuntimeError(f"bool(t): the truth value of a tensor with {self.array.size} elements "
                                f"(shape {self.shape}) is ambiguous; write t.any() or t.all()")
         return bool(self.array.item())
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch (so the course's
         ``'Accuracy: {}'.format(100 * correct / total)`` prints a number); any other tensor
         formats as its repr, and only with an empty spec."""
@@ -109,7 +121,7 @@ class Conversions:
                             f"{self.shape}; format its elements (t.tolist()) or one of them (t[0].item())")
         return repr(self)
 
-    def __index__(self):
+    def __index__(self) -> builtins.int:
         """A one-element integer tensor as a list index: ``classes[label]``, ``range(n)``."""
         if self.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError(f"only a one-element integer tensor can be used as an index, got shape "
@@ -117,23 +129,23 @@ class Conversions:
         return int(self.array.item())
 
     # -- dtype casts (PyTorch's names) -------------------------------------------------------
-    def float(self):
+    def float(self) -> Tensor:
         """This tensor as float32 (differentiable when it is a float tensor)."""
         return arithmetic.cast(self, "float32")
 
-    def double(self):
+    def double(self) -> Tensor:
         """This tensor as float64 (differentiable when it is a float tensor)."""
         return arithmetic.cast(self, "float64")
 
-    def long(self):
+    def long(self) -> Tensor:
         """This tensor as int64 (no gradient flows through a cast to integers)."""
         return arithmetic.cast(self, "int64")
 
-    def int(self):
+    def int(self) -> Tensor:
         """This tensor as int32 (no gradient flows through a cast to integers)."""
         return arithmetic.cast(self, "int32")
 
-    def bool(self):
+    def bool(self) -> Tensor:
         """This tensor as booleans, nonzero -> True (no gradient)."""
         return arithmetic.cast(self, "bool")
 

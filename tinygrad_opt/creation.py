@@ -12,9 +12,15 @@ Random numbers come from the one seeded host generator behind :func:`manual_seed
 numbers on the CPU and on the GPU. (The same seed gives other numbers than PyTorch's:
 the generators differ.)
 """
+from __future__ import annotations
+
+import builtins
+from typing import Sequence
+
 import numpy
 
 from . import backend
+from .backend import Array
 from .tensor import Tensor
 
 # The dtype names as ``torch.float32`` spells them (NumPy dtypes underneath).
@@ -52,7 +58,8 @@ def _make(host, device, requires_grad):
     return Tensor(host, requires_grad=requires_grad, device=device)
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data: Array | Sequence | float, dtype: numpy.dtype | str | None = None, device: str | None = None,
+           requires_grad: builtins.bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, an array or a tensor).
 
     Unlike ``Tensor(array)``, which wraps a NumPy array without copying, this always
@@ -67,7 +74,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def from_numpy(array):
+def from_numpy(array: numpy.ndarray) -> Tensor:
     """A CPU tensor sharing ``array``'s memory and keeping its dtype, as ``torch.from_numpy``:
     writing to one changes the other."""
     if not isinstance(array, numpy.ndarray):
@@ -75,17 +82,20 @@ def from_numpy(array):
     return Tensor(array, device="cpu")
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size: int | Sequence[int], dtype: numpy.dtype | str | None = None, device: str | None = None,
+          requires_grad: builtins.bool = False) -> Tensor:
     """A tensor of ``size`` filled with 0 (default float dtype)."""
     return _make(numpy.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size: int | Sequence[int], dtype: numpy.dtype | str | None = None, device: str | None = None,
+         requires_grad: builtins.bool = False) -> Tensor:
     """A tensor of ``size`` filled with 1 (default float dtype)."""
     return _make(numpy.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size: Sequence[int], fill_value: float, dtype: numpy.dtype | str | None = None, device: str | None = None,
+         requires_grad: builtins.bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value as in
     PyTorch (bool, int64, or the default float dtype) unless given."""
     if dtype is None:
@@ -104,51 +114,60 @@ def _like(t, dtype, device, memory_format):
     return t.shape, (t.dtype if dtype is None else numpy.dtype(dtype)), (t.device if device is None else device)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
+               requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Zeros of ``input``'s shape, dtype and device (each may be overridden)."""
     shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.zeros(shape, dtype), device, requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Ones of ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.ones(shape, dtype), device, requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input: Tensor, fill_value: float, dtype: numpy.dtype | str | None = None, device: str | None = None,
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """``fill_value`` in ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device, memory_format)
     return _make(numpy.full(shape, fill_value, dtype), device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size: int | Sequence[int], dtype: numpy.dtype | str | None = None, device: str | None = None,
+         requires_grad: builtins.bool = False) -> Tensor:
     """Uniform samples in [0, 1), from the seeded generator (see :func:`manual_seed`)."""
     dtype = _float_dtype(dtype)
     host = backend.host_rng().random(_size(size), dtype=numpy.float64).astype(dtype)
     return _make(host, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*size: int | Sequence[int], dtype: numpy.dtype | str | None = None, device: str | None = None,
+          requires_grad: builtins.bool = False) -> Tensor:
     """Standard normal samples (mean 0, variance 1), from the seeded generator."""
     dtype = _float_dtype(dtype)
     host = backend.host_rng().standard_normal(_size(size), dtype=numpy.float64).astype(dtype)
     return _make(host, device, requires_grad)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
+              requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Uniform samples in [0, 1) in ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device, memory_format)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input: Tensor, dtype: numpy.dtype | str | None = None, device: str | None = None,
+               requires_grad: builtins.bool = False, memory_format: object = None) -> Tensor:
     """Standard normal samples in ``input``'s shape, dtype and device."""
     shape, dtype, device = _like(input, dtype, device, memory_format)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low: int, high: int | None = None, size: Sequence[int] | None = None,
+            dtype: numpy.dtype | str | None = None, device: str | None = None,
+            requires_grad: builtins.bool = False) -> Tensor:
     """Integers drawn uniformly from [low, high), int64; ``randint(high, size)`` starts at 0,
     as in PyTorch (``randint(0, 10, (3,))`` and ``randint(10, (3,))`` are the same)."""
     if size is None:                 # randint(high, size): the two leading arguments shift
@@ -159,7 +178,8 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     return _make(host.astype(int64 if dtype is None else dtype), device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start: float, end: float | None = None, step: float = 1, dtype: numpy.dtype | str | None = None,
+           device: str | None = None, requires_grad: builtins.bool = False) -> Tensor:
     """start, start + step, ... up to (not including) end; ``arange(n)`` is 0..n-1.
 
     int64 when every argument is an integer, else the default float dtype, as in PyTorch.
@@ -175,24 +195,28 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _make(host.astype(dtype), device, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, dtype: numpy.dtype | str | None = None, device: str | None = None,
+             requires_grad: builtins.bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (default float dtype)."""
     host = numpy.linspace(start, end, steps, dtype=numpy.float64)
     return _make(host.astype(_float_dtype(dtype)), device, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: numpy.dtype | str | None = None, device: str | None = None,
+        requires_grad: builtins.bool = False) -> Tensor:
     """The n x m identity matrix (ones on the diagonal; m defaults to n)."""
     return _make(numpy.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
 
 
-def randperm(n, dtype=None, device=None, requires_grad=False):
+def randperm(n: int, dtype: numpy.dtype | str | None = None, device: str | None = None,
+             requires_grad: builtins.bool = False) -> Tensor:
     """0..n-1 in a random order, int64, from the seeded generator."""
     host = backend.host_rng().permutation(n)
     return _make(host.astype(int64 if dtype is None else dtype), device, requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Array | Sequence | float, dtype: numpy.dtype | str | None = None,
+              device: str | None = None) -> Tensor:
     """``data`` as a tensor without a copy where it can be (a tensor or NumPy array of the right
     dtype and device is shared), as ``torch.as_tensor``."""
     if isinstance(data, Tensor):

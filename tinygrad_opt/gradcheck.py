@@ -18,6 +18,10 @@ Two details make the check catch real bugs:
 On failure the error names the input, the worst element's index, the analytic and the
 numeric value, and how many elements disagree, so a student knows where to look.
 """
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
 import numpy
 
 from . import backend
@@ -78,7 +82,8 @@ def _numeric(fn, leaves, i, v_host, eps):
     return grad
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
+def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Tensor], eps: float = 1e-6, atol: float = 1e-6,
+              rtol: float = 1e-4, seed: int = 0) -> bool:
     """Raise :class:`GradcheckError` unless ``fn``'s backward matches finite differences.
 
     ``fn(*inputs)`` must return a Tensor. Inputs with ``requires_grad=True`` are checked;

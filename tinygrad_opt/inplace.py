@@ -16,8 +16,16 @@ PyTorch way, such as ``with no_grad(): p -= lr * p.grad``.) The rules:
 * **``t.data`` and ``t.array`` are the escape hatch**: writing through them changes the
   values without any check and without a new version, as ``.data`` does in PyTorch.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import backend
 from .grad_mode import flags
+
+if TYPE_CHECKING:
+    from .backend import Array
+    from .tensor import Tensor
 
 
 class InPlace:
@@ -61,7 +69,7 @@ class InPlace:
         self._check_inplace(op)
         return self._operand(op, other, self.shape)
 
-    def add_(self, other, alpha=1):
+    def add_(self, other: Tensor | Array | float, alpha: float = 1) -> Tensor:
         """self <- self + alpha * other, in place."""
         alpha = self._number("add_", "alpha", alpha)
         other = self._inplace("add_", other)
@@ -69,7 +77,7 @@ class InPlace:
         self._bump_version()
         return self
 
-    def sub_(self, other, alpha=1):
+    def sub_(self, other: Tensor | Array | float, alpha: float = 1) -> Tensor:
         """self <- self - alpha * other, in place."""
         alpha = self._number("sub_", "alpha", alpha)
         other = self._inplace("sub_", other)
@@ -77,7 +85,7 @@ class InPlace:
         self._bump_version()
         return self
 
-    def addcmul_(self, tensor1, tensor2, value=1):
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
         """self <- self + value * tensor1 * tensor2, in place (Adam's v <- beta2 v + (1 - beta2) g^2)."""
         value = self._number("addcmul_", "value", value)
         t1, t2 = self._inplace("addcmul_", tensor1), self._operand("addcmul_", tensor2, self.shape)
@@ -85,7 +93,7 @@ class InPlace:
         self._bump_version()
         return self
 
-    def addcdiv_(self, tensor1, tensor2, value=1):
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, value: float = 1) -> Tensor:
         """self <- self + value * tensor1 / tensor2, in place (Adam's theta <- theta - lr m / (sqrt(v) + eps))."""
         value = self._number("addcdiv_", "value", value)
         t1, t2 = self._inplace("addcdiv_", tensor1), self._operand("addcdiv_", tensor2, self.shape)
@@ -93,7 +101,7 @@ class InPlace:
         self._bump_version()
         return self
 
-    def lerp_(self, end, weight):
+    def lerp_(self, end: Tensor, weight: Tensor | float) -> Tensor:
         """self <- self + weight * (end - self), in place (m <- m + (1 - beta1)(g - m) is Adam's m update)."""
         weight = self._number("lerp_", "weight", weight)
         end = self._inplace("lerp_", end)
@@ -101,19 +109,19 @@ class InPlace:
         self._bump_version()
         return self
 
-    def sqrt_(self):
+    def sqrt_(self) -> Tensor:
         """self <- sqrt(self), in place."""
         return self._unary_("sqrt_", "sqrt")
 
-    def exp_(self):
+    def exp_(self) -> Tensor:
         """self <- e^self, in place."""
         return self._unary_("exp_", "exp")
 
-    def abs_(self):
+    def abs_(self) -> Tensor:
         """self <- |self|, in place."""
         return self._unary_("abs_", "abs")
 
-    def neg_(self):
+    def neg_(self) -> Tensor:
         """self <- -self, in place."""
         return self._unary_("neg_", "negative")
 
@@ -139,36 +147,36 @@ class InPlace:
                                f"convert first, e.g. t = t.float()")
         return value
 
-    def mul_(self, other):
+    def mul_(self, other: Tensor | Array | float) -> Tensor:
         """self <- self * other, in place."""
         self.array *= self._inplace("mul_", other)
         self._bump_version()
         return self
 
-    def div_(self, other):
+    def div_(self, other: Tensor | Array | float) -> Tensor:
         """self <- self / other, in place."""
         self.array /= self._inplace("div_", other)
         self._bump_version()
         return self
 
-    def copy_(self, src):
+    def copy_(self, src: Tensor | Array | float) -> Tensor:
         """self <- src (broadcast to self's shape, cast to self's dtype), in place."""
         self.array[...] = self._inplace("copy_", src)
         self._bump_version()
         return self
 
-    def fill_(self, value):
+    def fill_(self, value: Tensor | Array | float) -> Tensor:
         """Every element <- value, in place."""
         self._check_inplace("fill_")
         self.array.fill(value)
         self._bump_version()
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         """Every element <- 0, in place."""
         return self.fill_(0)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         """self <- min(max(self, min), max), in place; a bound left out is no bound.
 
         As in PyTorch, where min > max every element becomes max, and nan stays nan.
@@ -184,7 +192,7 @@ class InPlace:
         self._bump_version()
         return self
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: int | slice | tuple | Tensor | None, value: Tensor | Array | float) -> None:
         """self[index] = value, in place: value broadcasts to the selected part, cast to self's dtype."""
         op = "t[index] = value"
         self._check_inplace(op)
@@ -193,7 +201,7 @@ class InPlace:
         self.array[index] = self._operand(op, value, part.shape)
         self._bump_version()
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf, in place (a tensor computed with grad keeps its graph)."""
         if not requires_grad and self._backward is not None:
             raise RuntimeError("requires_grad_(False): only a leaf's flag can be changed; a tensor computed "
@@ -204,16 +212,16 @@ class InPlace:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: Tensor | Array | float) -> Tensor:
         return self.add_(other)
 
-    def __isub__(self, other):
+    def __isub__(self, other: Tensor | Array | float) -> Tensor:
         return self.sub_(other)
 
-    def __imul__(self, other):
+    def __imul__(self, other: Tensor | Array | float) -> Tensor:
         return self.mul_(other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: Tensor | Array | float) -> Tensor:
         return self.div_(other)
 
 

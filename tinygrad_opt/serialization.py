@@ -32,7 +32,8 @@ def save(obj, f):
         except TypeError:
             raise TypeError(f"save: entry {name!r} is a {type(value).__name__}, not an array; only a model's "
                             f"state_dict is saved this way. For an optimizer's state write "
-                            f"tinygrad_opt.checkpoint.save_checkpoint(path, model=model, optimizer=optimizer)") from None
+                            f"tinygrad_opt.checkpoint.save_checkpoint(path, model=model, "
+                            f"optimizer=optimizer)") from None
     with open(f, "wb") as file:          # a file object: numpy.savez would append ".npz" to a name
         numpy.savez(file, **arrays)
 

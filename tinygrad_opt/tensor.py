@@ -41,9 +41,14 @@ check is conservative (it covers every input, including those whose values a bac
 happens not to need). ``detach()`` shares the count with its source, as in PyTorch;
 ``.data`` and ``.array`` are the untracked escape hatch.
 """
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
 import numpy
 
 from . import anomaly, backend
+from .backend import Array
 from .conversion import Conversions, to_array
 from .grad_mode import flags
 from .inplace import InPlace
@@ -74,7 +79,8 @@ class Tensor(TensorMethods, InPlace, Conversions):
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
 
-    def __init__(self, data, *size, requires_grad=False, dtype=None, device=None):
+    def __init__(self, data: Array | Sequence | float, *size: int, requires_grad: bool = False,
+                 dtype: numpy.dtype | str | None = None, device: str | None = None) -> None:
         if size:
             sizes = ", ".join(map(repr, (data, *size)))
             raise TypeError(f"Tensor({sizes}): Tensor(data) wraps data, and its options are keywords "
@@ -97,7 +103,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
 
     # -- .data and .grad: Tensors, as in PyTorch -------------------------------------------
     @property
-    def data(self):
+    def data(self) -> Tensor:
         """This tensor's values as a new tensor that shares its storage and is cut from the graph.
 
         Writing through it (``p.data -= lr * g``) changes ``self`` without the autograd checks
@@ -106,19 +112,19 @@ class Tensor(TensorMethods, InPlace, Conversions):
         return Tensor._wrap(self.array)
 
     @data.setter
-    def data(self, value):
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"t.data = ...: expected a Tensor, got {type(value).__name__}; "
                             f"write t.data = Tensor(x)")
         self.array = value.array
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         """dL/d(self) after ``backward()``: a Tensor without grad of this tensor's shape, or None."""
         return self._grad
 
     @grad.setter
-    def grad(self, value):
+    def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"t.grad = ...: expected a Tensor or None, got {type(value).__name__}; "
@@ -131,43 +137,43 @@ class Tensor(TensorMethods, InPlace, Conversions):
 
     # -- properties --------------------------------------------------------------------
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.array.shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> numpy.dtype:
         return self.array.dtype
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return self.array.ndim
 
     @property
-    def device(self):
+    def device(self) -> str:
         return backend.device_of(self.array)
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._backward is None
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> str | None:
         """Name of the op that made this tensor (None for a leaf)."""
         return self._op
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.array)
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         return self.shape if dim is None else self.shape[dim]
 
-    def numel(self):
+    def numel(self) -> int:
         return self.array.size
 
-    def dim(self):
+    def dim(self) -> int:
         return self.array.ndim
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor sharing this data and its version count, cut from the graph.
 
         As in PyTorch, an in-place change through the detached tensor (``x.detach().zero_()``)
@@ -178,7 +184,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         out._version_counter = self._version_counter
         return out
 
-    def to(self, device):
+    def to(self, device: str | numpy.dtype) -> Tensor:
         """A copy of this tensor on ``device`` ("cpu" or "gpu"; PyTorch's "cuda" names the GPU),
         or in dtype ``device`` (``t.to(torch.float64)``, as PyTorch); itself when nothing changes.
 
@@ -195,15 +201,15 @@ class Tensor(TensorMethods, InPlace, Conversions):
         out.requires_grad = self.requires_grad
         return out
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         """This tensor on the CPU (a copy, or itself when already there)."""
         return self.to("cpu")
 
-    def cuda(self):
+    def cuda(self) -> Tensor:
         """This tensor on the GPU (CuPy); an error saying what is missing when there is none."""
         return self.to("gpu")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         text = numpy.array2string(self.numpy(), separator=", ", precision=4, threshold=20,
                                   prefix="Tensor(")
         extra = ""
@@ -234,7 +240,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         return t
 
     # -- the backward pass ---------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient: Tensor | Array | float | None = None, retain_graph: bool = False) -> None:
         """Compute d(self)/d(leaf) for every leaf with ``requires_grad`` and add it to ``leaf.grad``.
 
         ``gradient`` is dL/d(self); it may be left out only when ``self`` is a scalar
@@ -269,7 +275,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
             if not retain_graph:                # drop the closures and the arrays they hold
                 _free(node)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep dL/d(self) in ``self.grad`` at the next ``backward()`` although ``self`` is not a
         leaf (an op's result), to look at a hidden layer's gradient. A leaf keeps it anyway."""
         if not self.requires_grad:
@@ -278,7 +284,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         self._retains_grad = self._backward is not None
 
     @property
-    def retains_grad(self):
+    def retains_grad(self) -> bool:
         """True after ``retain_grad()`` on a non-leaf (PyTorch's ``t.retains_grad``)."""
         return self._retains_grad
 
@@ -418,7 +424,7 @@ def _accumulate(leaf, g, kept, gradient):
         leaf._grad = Tensor._wrap(g.copy())
 
 
-def unbroadcast(grad, shape, node, parent):
+def unbroadcast(grad: Array, shape: tuple[int, ...], node: Tensor, parent: Tensor) -> Array:
     """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting.
 
     Broadcasting first prepends size-1 axes until the ranks match, then stretches size-1
@@ -456,7 +462,7 @@ class GradientShapeError(RuntimeError):
                          f"shape (or a shape the input was broadcast to)")
 
 
-def make_result(data, parents, backward, op):
+def make_result(data: Array, parents: tuple[Tensor, ...], backward: Callable, op: str) -> Tensor:
     """Wrap an op's output array; record the graph edge when a parent needs grad.
 
     ``parents``: the input tensors. ``backward(g)``: dL/dout -> one gradient per parent

@@ -93,7 +93,7 @@ def _loss_surface(step):
 
 def _trajectory_rows(inits, runs):
     return [[f"({w[0]}, {w[1]})", f"({r.weights[-1, 0]:.3f}, {r.weights[-1, 1]:.3f})",
-             f"{r.weights[-1].prod():.4f}", f"{r.losses[-1]:.2e}"] for w, r in zip(inits, runs)]
+             f"{r.weights[-1].prod():.4f}", f"{r.losses[-1]:.2e}"] for w, r in zip(inits, runs, strict=True)]
 
 
 VECTOR_FIELD_INITS = [[0.5, -0.5], [0.55, -0.45], [-1.8, 1.7]]
@@ -140,12 +140,12 @@ CURVE_HEADERS = ["weights", "lr", "init", "converged at", "diverged at", "final 
 
 def _curve_rows(configs, epochs, diverged_at, losses):
     return [[c.depth, c.lr, c.init, _epochs_text(e), "-" if d < 0 else int(d), f"{curve[-1]:.2e}"]
-            for c, e, d, curve in zip(configs, epochs, diverged_at, losses)]
+            for c, e, d, curve in zip(configs, epochs, diverged_at, losses, strict=True)]
 
 
 def _curves_json(configs, epochs, diverged_at, losses):
     return [dict(weights=c.depth, lr=c.lr, init=c.init, converged_at=e, diverged_at=int(d), losses=curve)
-            for c, e, d, curve in zip(configs, epochs, diverged_at, losses)]
+            for c, e, d, curve in zip(configs, epochs, diverged_at, losses, strict=True)]
 
 
 def depth(args, out, executor=None):
@@ -157,10 +157,10 @@ def depth(args, out, executor=None):
     configs = [Config(d + 1, 0.02 if d == 0 else 0.01, 0.9) for d in hidden]
     losses, diverged_at, epochs = _deep_sweep(args, "depth", configs, n_epochs, executor)
     rows = _curve_rows(configs, epochs, diverged_at, losses)
-    print(common.format_table(["depth"] + CURVE_HEADERS, [[d] + r for d, r in zip(hidden, rows)]))
+    print(common.format_table(["depth"] + CURVE_HEADERS, [[d] + r for d, r in zip(hidden, rows, strict=True)]))
     numbers = dict(settings=dict(DEEP_DATA, n_epochs=n_epochs, seed=args.seed), depths=hidden,
                    runs=_curves_json(configs, epochs, diverged_at, losses))
-    labels = [f"depth {d}: {_epochs_text(e)}" for d, e in zip(hidden, epochs)]
+    labels = [f"depth {d}: {_epochs_text(e)}" for d, e in zip(hidden, epochs, strict=True)]
     _write(out, "depth", numbers, plots.loss_curves(
         losses, labels, "Depth: narrow LNNs with all weights 0.9, η=0.01 (0.02 at depth 0)"))
     return numbers
@@ -175,7 +175,7 @@ def learning_rate(args, out, executor=None):
     print(common.format_table(CURVE_HEADERS, _curve_rows(configs, epochs, diverged_at, losses)))
     numbers = dict(settings=dict(DEEP_DATA, n_epochs=DEEP_EPOCHS, seed=args.seed), lrs=lrs,
                    runs=_curves_json(configs, epochs, diverged_at, losses))
-    labels = [f"η={lr}: {_epochs_text(e)}" for lr, e in zip(lrs, epochs)]
+    labels = [f"η={lr}: {_epochs_text(e)}" for lr, e in zip(lrs, epochs, strict=True)]
     _write(out, "lr", numbers, plots.loss_curves(losses, labels, "Learning rate: depth 50, all weights 0.9"))
     return numbers
 
@@ -215,7 +215,7 @@ def depth_vs_lr(args, out, executor=None):
           int(dv.sum()), "none" if not numpy.isfinite(slr) else f"{slr:.3f}", _epochs_text(sn)]
          for d, lr, edge, n, row, dv, slr, sn in zip(depths, best_lrs, at_edge, fewest, epochs,
                                                     (diverged_at >= 0).reshape(len(depths), len(lrs)),
-                                                    slider_best, slider_fewest)]))
+                                                    slider_best, slider_fewest, strict=True)]))
     note = "; >=: the best is the largest lr tried, a larger one might be faster" if at_edge.any() else ""
     print(f"({len(lrs)} learning rates tried per depth, {lrs[0]:g} to {lrs[-1]:g}{note}; the course's slider: "
           f"{int(on_slider.sum())} of them, 0.005 to 0.105 step 0.005)")
@@ -241,7 +241,7 @@ def init(args, out, executor=None):
     print(common.format_table(CURVE_HEADERS, _curve_rows(configs, epochs, diverged_at, losses)))
     numbers = dict(settings=dict(DEEP_DATA, n_epochs=250, seed=args.seed), inits=inits,
                    runs=_curves_json(configs, epochs, diverged_at, losses))
-    labels = [f"initial weights {w0:.2f}: {_epochs_text(e)}" for w0, e in zip(inits, epochs)]
+    labels = [f"initial weights {w0:.2f}: {_epochs_text(e)}" for w0, e in zip(inits, epochs, strict=True)]
     _write(out, "init", numbers, plots.loss_curves(losses, labels, "Initialisation: depth 15, η=0.02"))
     return numbers
 
@@ -270,11 +270,11 @@ def bonus(args, out, executor=None):
     print(common.format_table(
         ["depth", "best lr", "best init", "epochs to converge", "runs converged", "runs diverged"],
         [[d, f"{lr:.3f}", f"{w0:.2f}", _epochs_text(n), int(numpy.isfinite(e).sum()), int(dv.sum())]
-         for d, lr, w0, n, e, dv in zip(hidden, best_lr, best_init, fewest, epochs, diverged)]))
+         for d, lr, w0, n, e, dv in zip(hidden, best_lr, best_init, fewest, epochs, diverged, strict=True)]))
     numbers = dict(settings=dict(DEEP_DATA, n_epochs=n_epochs, seed=args.seed), depths=hidden, lrs=lrs,
                    inits=inits, epochs_to_converge=epochs, diverged=diverged,
                    best=[dict(depth=d, lr=lr, init=w0, epochs=n)
-                         for d, lr, w0, n in zip(hidden, best_lr, best_init, fewest)])
+                         for d, lr, w0, n in zip(hidden, best_lr, best_init, fewest, strict=True)])
     _write(out, "bonus", numbers,
            plots.convergence_map(hidden, lrs, inits, epochs, n_epochs, best_lr, best_init))
     return numbers

@@ -93,7 +93,7 @@ def loss_curves(curves, labels, title):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 5))
     colors = plt.get_cmap("viridis")(numpy.linspace(0, 0.9, len(curves)))
-    for curve, label, color in zip(curves, labels, colors):
+    for curve, label, color in zip(curves, labels, colors, strict=True):
         ax.plot(curve, linewidth=2.5, c=color, label=label)
     ax.axhline(1e-2, c="gray", linestyle=":", linewidth=1)
     ax.set(yscale="log", ylim=(0.001, 1.0), xlabel="epochs", ylabel="mean squared error / 2", title=title)
@@ -110,14 +110,14 @@ def depth_vs_lr(depths, lrs, epochs, best_lrs, fewest, best_curves):
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     colors = plt.get_cmap("viridis")(numpy.linspace(0, 0.9, len(depths)))
     ax = axes[0, 0]
-    for d, lr, curve, c in zip(depths, best_lrs, best_curves, colors):
+    for d, lr, curve, c in zip(depths, best_lrs, best_curves, colors, strict=True):
         ax.plot(curve, c=c, linewidth=2, label=f"depth {d}, η={lr:.3f}")
     ax.axhline(1e-2, c="gray", linestyle=":", linewidth=1)
     ax.set(yscale="log", ylim=(0.001, 1.0), xlabel="epochs", ylabel="mean squared error / 2",
            title="Training at the best learning rate")
     ax.legend(fontsize=8)
     ax = axes[0, 1]
-    for d, row, lr, n, c in zip(depths, epochs, best_lrs, fewest, colors):
+    for d, row, lr, n, c in zip(depths, epochs, best_lrs, fewest, colors, strict=True):
         ax.plot(lrs, numpy.where(numpy.isfinite(row), row, numpy.nan), c=c, label=f"depth {d}")
         ax.scatter([lr], [n], c=[c], marker="*", s=120, zorder=9)
     ax.set(yscale="log", xlabel="learning rate η", ylabel="epochs to converge", xlim=(0, lrs[-1]),
@@ -149,7 +149,8 @@ def convergence_map(depths, lrs, inits, epochs, n_epochs, best_lrs, best_inits):
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
     cmap = plt.get_cmap("viridis").with_extremes(bad="lightgray")
     extent = (*_cell_edges(inits), *_cell_edges(lrs))
-    for ax, d, e, lr, w0 in zip(axes.flat, depths, epochs, best_lrs, best_inits):
+    # strict=False: the grid may have more panels than depths; the spare ones are turned off below
+    for ax, d, e, lr, w0 in zip(axes.flat, depths, epochs, best_lrs, best_inits, strict=False):
         image = ax.imshow(numpy.ma.masked_invalid(numpy.where(numpy.isfinite(e), e + 1, numpy.nan)),
                           origin="lower", aspect="auto", extent=extent, cmap=cmap,
                           norm=LogNorm(1, n_epochs + 1), interpolation="nearest")

@@ -88,7 +88,7 @@ def sweep(configs, x, y, n_epochs, executor=None, max_batch=512, progress=None):
         results = progress(results, total=len(tasks))
     losses = numpy.full((len(configs), n_epochs), numpy.nan)
     diverged_at = numpy.full(len(configs), -1)
-    for (_, idx), (batch_losses, batch_diverged) in zip(batches, results):
+    for (_, idx), (batch_losses, batch_diverged) in zip(batches, results, strict=True):
         losses[idx] = batch_losses.T
         diverged_at[idx] = batch_diverged
     return losses, diverged_at

@@ -69,7 +69,7 @@ def train_analytic(model, x, y, lr, n_epochs):
                 grads = (grads,)
             if not _is_finite(grads):
                 return History(losses, weights, i)
-            for p, g in zip(params, grads):
+            for p, g in zip(params, grads, strict=True):
                 p.array -= lr * g
             weights[i] = _weights(model)
     return History(losses, weights, None)

@@ -76,7 +76,8 @@ def run(data, args, out):
     plt = common.pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(4.4 * len(results), 3.6), squeeze=False)
     axes = axes[0]
-    for ax, (hidden, r) in zip(axes, results.items()):       # each with its own vertical scale, as the widget
+    # each with its own vertical scale, as the widget
+    for ax, (hidden, r) in zip(axes, results.items(), strict=True):
         ax.plot(num_points, r["forward_s"], label="Forward")
         ax.plot(num_points, r["backward_s"], label="Backward")
         ax.set_title(f"hidden {hidden}", fontsize=10)
@@ -89,6 +90,7 @@ def run(data, args, out):
     rows = [[str(n)] + [f"{1e3 * results[h][k][i]:.2f}" for h in results for k in ("forward_s", "backward_s")]
             for i, n in enumerate(num_points)]
     print(common.format_table(headers, rows))
-    result = {"section": "computation_time", "clock": getattr(args, "clock", "wall"), "num_points": num_points, "repeats": repeats, "models": results}
+    result = {"section": "computation_time", "clock": getattr(args, "clock", "wall"), "num_points": num_points,
+              "repeats": repeats, "models": results}
     common.save_json(out / "computation_time.json", result)
     return result

@@ -18,10 +18,10 @@ def run(data, args, out):
     # Large panels so the value of each of the 28 x 28 pixels is readable at fontsize 6;
     # constrained layout keeps the titles inside the figure.
     fig, axes = plt.subplots(1, NUM_EXAMPLES, figsize=(7 * NUM_EXAMPLES, 7.4), layout="constrained")
-    for ax, image, label in zip(axes, images, labels):
+    for ax, image, label in zip(axes, images, labels, strict=True):
         ax.matshow(image, cmap="gray_r")
         middle = (background + image.max()) / 2
-        for i, j in zip(*(image > background + 1e-6).nonzero()):
+        for i, j in zip(*(image > background + 1e-6).nonzero(), strict=True):
             ax.text(j, i, f"{image[i, j]:.1f}", ha="center", va="center", fontsize=6,
                     color="white" if image[i, j] > middle else "navy")     # readable on dark and light ink
         ax.set_title(f"Label: {label}", fontsize=14)
@@ -31,7 +31,7 @@ def run(data, args, out):
     common.save_figure(fig, out / "data.png")
 
     rows = [[str(k), str(label), f"{image.min():.3f}", f"{image.max():.3f}", f"{image.mean():.3f}"]
-            for k, (image, label) in enumerate(zip(images, labels))]
+            for k, (image, label) in enumerate(zip(images, labels, strict=True))]
     print(f"Standardisation: x = (pixel/255 - {data.mean:.4f}) / {data.std:.4f}; "
           f"subset of {len(data.X)} training examples (seed {args.seed})")
     print(common.format_table(["example", "label", "min", "max", "mean"], rows))

@@ -87,7 +87,8 @@ def train(model, optimizer, splits, max_epochs, batch_size, seed, scheduler=None
                 metrics["val_idx"].append(step_idx)
                 metrics["val_loss"].append(val_loss)
                 metrics["val_acc"].append(val_acc)
-                log(f"[VALID] Epoch {epoch + 1} - Batch {batch_id + 1} - Loss: {val_loss:.3f} - Acc: {100 * val_acc:.3f}%")
+                log(f"[VALID] Epoch {epoch + 1} - Batch {batch_id + 1} - Loss: {val_loss:.3f} "
+                    f"- Acc: {100 * val_acc:.3f}%")
             running_loss += metrics["train_loss"][-1]
             running_acc += acc
             if batch_id % LOG_FREQ == LOG_FREQ - 1:
@@ -189,7 +190,8 @@ def run(data, args, out):
         print_evaluation(f"Your model, starting configuration ({max_epochs} epochs, lr {start_lr:g}, "
                          f"batch {batch_size})...", result["starting"]["evaluation"])
     if metrics["diverged_at"] is not None:
-        print(f"\nthe tuned model diverged at step {metrics['diverged_at']} (loss nan or inf): stopped, no test accuracy")
+        print(f"\nthe tuned model diverged at step {metrics['diverged_at']} (loss nan or inf): stopped, "
+              "no test accuracy")
     else:
         print_evaluation("Your model, tuned...", result["tuned"])
     print_evaluation("Benchmark model", result["benchmark"])
@@ -203,11 +205,11 @@ def plot(result):
     plt = common.pyplot()
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))
     for name, metrics in (("start", result["starting"]["metrics"]), ("tuned", result["metrics"])):
-        for axis, kind in zip(ax, ("loss", "acc")):
+        for axis, kind in zip(ax, ("loss", "acc"), strict=True):
             axis.plot(metrics[f"train_{kind}"], alpha=0.5, linewidth=0.6, label=f"Train ({name})")
             axis.plot(metrics["val_idx"], metrics[f"val_{kind}"], "o-", markersize=3, label=f"Valid ({name})")
     ax[0].set_yscale("log")
-    for axis, label in zip(ax, ("Loss", "Accuracy")):
+    for axis, label in zip(ax, ("Loss", "Accuracy"), strict=True):
         axis.set_xlabel("Iteration")
         axis.set_ylabel(label)
         axis.legend(fontsize=8)

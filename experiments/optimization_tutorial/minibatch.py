@@ -15,9 +15,10 @@ minibatch losses stays below 0.5 to the end of the budget.
 The budget is wall-clock time, as in the course (``time.time()``), so the numbers depend on the
 machine and on what else runs on it; ``--clock cpu`` counts this process's CPU time instead
 (``time.process_time``), which other programs on a shared machine do not eat into, and
-``--quick`` a clock that ticks 0.01 s per reading (``tick_clock``): 5 updates per run. Each panel has its own y-scale, as the course's remark ("note the difference in the
-vertical scale") assumes. A run whose loss turns nan or inf stops there and is recorded as
-diverged (``diverged_at``: that update, counted from 1); the other runs go on.
+``--quick`` a clock that ticks 0.01 s per reading (``tick_clock``): 5 updates per run. Each panel has
+its own y-scale, as the course's remark ("note the difference in the vertical scale") assumes. A run
+whose loss turns nan or inf stops there and is recorded as diverged (``diverged_at``: that update,
+counted from 1); the other runs go on.
 """
 import copy
 import itertools
@@ -91,7 +92,8 @@ def minibatch_experiment(data, batch_sizes="20, 250, 1000", lrs="5e-3, 5e-3, 5e-
     if seed is not None:
         manual_seed(seed)
     base_model = nn.MLP(in_dim=784, out_dim=10, hidden_dims=[100, 100])
-    runs = [run_batch_size(base_model, data, b, lr, float(time_budget), seed, clock) for b, lr in zip(batch_sizes, lrs)]
+    runs = [run_batch_size(base_model, data, b, lr, float(time_budget), seed, clock)
+            for b, lr in zip(batch_sizes, lrs, strict=True)]
     return plot(runs), runs
 
 
@@ -110,7 +112,7 @@ def plot(runs, rows=1):
     plt = common.pyplot()
     cols = len(runs) // rows
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.2 * rows), squeeze=False)
-    for ax, r in zip(axes.flat, runs):
+    for ax, r in zip(axes.flat, runs, strict=True):
         ax.plot(r["seconds"], r["loss"], alpha=0.8, linewidth=0.8)
         status = f"diverged at update {r['diverged_at']}" if r["diverged_at"] else f"{len(r['loss'])} updates"
         ax.set_title(f"Batch size: {r['batch_size']}, lr {r['lr']:g}, {r['time_budget_s']:g} s: {status}",
@@ -153,7 +155,7 @@ def run(data, args, out):
     runs = {}
     with common.progress(total=len(settings) * len(batch_sizes), desc="minibatch", disable=args.no_progress) as bar:
         for setting, lrs in settings.items():
-            for batch_size, lr in zip(batch_sizes, lrs):
+            for batch_size, lr in zip(batch_sizes, lrs, strict=True):
                 r = run_batch_size(base_model, data, batch_size, lr, budgets[setting], args.seed, clock)
                 runs[f"{setting}, batch {batch_size}"] = dict(r, setting=setting)
                 bar.update(1)
@@ -166,6 +168,7 @@ def run(data, args, out):
             for r in runs.values()]
     print(common.format_table(["setting", "batch", "lr", "budget (s)", "updates", "ms/update",
                                f"loss (last {WINDOW})", "steadily < 0.5 from"], rows))
-    result = {"section": "minibatch", "clock": clock, "time_budget_s": budgets, "check_shapes": [x_shape, y_shape], "runs": runs}
+    result = {"section": "minibatch", "clock": clock, "time_budget_s": budgets, "check_shapes": [x_shape, y_shape],
+              "runs": runs}
     common.save_json(out / "minibatch.json", result)
     return result

@@ -147,7 +147,8 @@ def momentum_problem(data, seed, grid_points=GRID_POINTS):
     grid = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, grid_points)
     U, V = np.meshgrid(grid, grid)
     with no_grad():
-        Z = np.array([[loss(Tensor(u), Tensor(v)).item() for u, v in zip(ru, rv)] for ru, rv in zip(U, V)])
+        Z = np.array([[loss(Tensor(u), Tensor(v)).item() for u, v in zip(ru, rv, strict=True)]
+                      for ru, rv in zip(U, V, strict=True)])
     return MomentumProblem(loss, optimum, gradient_left, hessian(loss, optimum), U, V, Z)
 
 

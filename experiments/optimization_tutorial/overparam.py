@@ -90,7 +90,7 @@ def run(data, args, out):
     plt = common.pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.8), sharey=True, squeeze=False)
     axes = axes[0]
-    for ax, r in zip(axes, results.values()):
+    for ax, r in zip(axes, results.values(), strict=True):
         ax.plot(r["loss_curves"].T, linewidth=1)
         ax.set_title(f"hidden {r['hidden_dims']}: {r['num_params']:,} parameters", fontsize=10)
         ax.set_xlabel("Iteration")

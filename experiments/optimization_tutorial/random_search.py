@@ -37,7 +37,7 @@ TRIALS = 100
 def step_length(before, after):
     """The Euclidean length of the step from model ``before`` to model ``after``, over all parameters."""
     return float(np.sqrt(sum(((a.numpy().astype(np.float64) - b.numpy()) ** 2).sum()
-                             for a, b in zip(after.parameters(), before.parameters()))))
+                             for a, b in zip(after.parameters(), before.parameters(), strict=True))))
 
 
 def random_step(model, length, rng):
@@ -46,7 +46,7 @@ def random_step(model, length, rng):
     noises = [rng.standard_normal(p.shape) for p in model.parameters()]
     scale = length / np.sqrt(sum((noise ** 2).sum() for noise in noises))
     with no_grad():
-        for par, noise in zip(model.parameters(), noises):
+        for par, noise in zip(model.parameters(), noises, strict=True):
             par.data += Tensor((scale * noise).astype(par.dtype))
 
 

@@ -63,7 +63,7 @@ def compare_optimizers(data, batch_size=135, lr=2e-3, max_steps=275, seed=None):
     curves = {m: train(base_model, m, lr, data.x_train, data.y_train, max_steps, batch_size, seed) for m in METHODS}
     plt = common.pyplot()
     fig, axs = plt.subplots(1, len(METHODS), figsize=(9, 3))
-    for ax, (method, losses) in zip(axs, curves.items()):
+    for ax, (method, losses) in zip(axs, curves.items(), strict=True):
         ax.plot(losses, color=COLORS[method], alpha=0.8)
         ax.set_title(f"{method}, lr {lr:g}")
         ax.set_xlabel("Iteration")
@@ -101,7 +101,7 @@ def rmsprop_check(data, seed):
 
 def run(data, args, out):
     before, after = rmsprop_check(data, args.seed)
-    steps_taken = np.abs(np.concatenate([(a - b).ravel() for a, b in zip(after, before)]))
+    steps_taken = np.abs(np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)]))
     nan = int(np.isnan(steps_taken).sum())
     print(f"(the course's expected output starts from PyTorch's initial weights, so the digits differ; the size of "
           f"the step is the check: where g^2 dominates s = 0.8 * 1e-6 * w + 0.2 * g^2, every number moves by "
@@ -142,9 +142,10 @@ def run(data, args, out):
     print(f"\ndemo 7 with batch_size {batch_size}, lr {lr:g}, max_steps {steps}: mean loss of the last 20 steps")
     print(common.format_table(list(METHODS), [[f"{final_loss(c, steps):.3f}" for c in curves.values()]]))
     headers = ["method"] + [f"lr {x:g}" for x in SWEEP_LRS]
-    rows = [[m] + [f"{v:.3f}" if np.isfinite(v) else f"diverged at {d}" for v, d in zip(values, sweep_diverged_at[m])]
+    rows = [[m] + [f"{v:.3f}" if np.isfinite(v) else f"diverged at {d}"
+                   for v, d in zip(values, sweep_diverged_at[m], strict=True)]
             for m, values in sweep.items()]
-    print(f"EXTRA, the learning-rate sweep (same batches and steps):")
+    print("EXTRA, the learning-rate sweep (same batches and steps):")
     print(common.format_table(headers, rows))
     result = {"section": "rmsprop", "batch_size": batch_size, "steps": steps, "lr": lr,
               "check_median_step": float(np.nanmedian(steps_taken)), "check_nan": nan,

@@ -371,7 +371,7 @@ def test_print_params_zero_grad_and_gradient_update(course_data, capsys):
   names = [line.split()[0] for line in printed.splitlines() if line.startswith("main.")]
   assert names == ["main.0.weight", "main.0.bias"] * 2
   # theta <- theta - lr * dL/dtheta, with dL/dtheta from the NLL of a linear softmax model in NumPy
-  for p, old, g in zip(model1.parameters(), before, grads):
+  for p, old, g in zip(model1.parameters(), before, grads, strict=True):
     np.testing.assert_allclose(p.data.numpy(), old - 1e-1 * g, rtol=1e-5, atol=1e-6)
 
 

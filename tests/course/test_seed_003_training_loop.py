@@ -21,7 +21,8 @@ line against the course's and against what this library measured (numbers below)
 and checks the course's final accuracies (within half a point: another random start and another
 shuffling than PyTorch's), a few minutes per optimizer::
 
-    TINYGRAD_OPT_COURSE_FULL=1 TINYGRAD_OPT_DATA=/path/to/mnist python3 -m pytest -q tests/course/test_seed_003_training_loop.py
+    TINYGRAD_OPT_COURSE_FULL=1 TINYGRAD_OPT_DATA=/path/to/mnist \\
+        python3 -m pytest -q tests/course/test_seed_003_training_loop.py
 
 Measured on this library (manual_seed(0)), iteration: accuracy %, the course's in brackets:
 
@@ -586,7 +587,8 @@ MEASURED_500 = {"sgd": 91.48, "momentum": 95.74, "adam": 93.16}
 
 # In [2] differs from In [1] only in how it passes lr and in requires_grad_() on the test images:
 # run in the full pass only, to keep the default one short
-CELLS = [("sgd", cell_sgd), ("momentum", cell_momentum), ("adam", cell_adam)] + ([("sgd", cell_sgd_again)] if FULL else [])
+CELLS = [("sgd", cell_sgd), ("momentum", cell_momentum), ("adam", cell_adam)]
+CELLS += [("sgd", cell_sgd_again)] if FULL else []
 
 
 @pytest.mark.parametrize("name, cell", CELLS, ids=[f"{cell.__name__}" for _, cell in CELLS])

@@ -576,7 +576,7 @@ def test_same_seed_same_batches_and_epochs_differ():
     first, again = MinibatchIterator(x, x, 10, seed=3), MinibatchIterator(x, x, 10, seed=3)
     epochs = [np.concatenate(_labels(first)) for _ in range(3)]
     epochs_again = [np.concatenate(_labels(again)) for _ in range(3)]
-    assert all(np.array_equal(a, b) for a, b in zip(epochs, epochs_again))
+    assert all(np.array_equal(a, b) for a, b in zip(epochs, epochs_again, strict=True))
     assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(epochs[1], epochs[2])
     other_seed = np.concatenate(_labels(MinibatchIterator(x, x, 10, seed=4)))
     assert not np.array_equal(epochs[0], other_seed)

@@ -41,7 +41,7 @@ def test_comparisons_on_each_backend_and_their_errors(device_backend):
     assert (a > 1.5).device == a.device and (a > 1.5).tolist() == [False, True, True]
     assert not (a == a).requires_grad                   # piecewise constant: no graph
     with pytest.raises(ValueError, match=r"eq \(==\): shapes \(3,\) and \(2,\) cannot broadcast"):
-        a == Tensor([1.0, 2.0])
+        _ = a == Tensor([1.0, 2.0])
     assert (a == None) is False and (a != None) is True   # noqa: E711  (Python's and PyTorch's answer)
 
 

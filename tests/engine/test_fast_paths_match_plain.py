@@ -37,7 +37,7 @@ def grads(fn, *arrays):
 def assert_same(fast, plain):
     (fast_out, fast_grads), (plain_out, plain_grads) = fast, plain
     np.testing.assert_allclose(fast_out, plain_out, **CLOSE)
-    for f, p in zip(fast_grads, plain_grads):
+    for f, p in zip(fast_grads, plain_grads, strict=True):
         np.testing.assert_allclose(f, p, **CLOSE)
 
 
@@ -87,7 +87,7 @@ def test_cross_entropy_is_bit_for_bit_nll_loss_of_log_softmax(device_backend, se
     z, labels = rng.uniform(-5, 5, (rows, classes)).astype(dtype), Tensor(rng.integers(0, classes, rows))
     fused = grads(lambda t: F.cross_entropy(t, labels, reduction), z)
     apart = grads(lambda t: ops.nll_loss(ops.log_softmax(t, 1), labels, reduction), z)
-    for f, p in zip([fused[0], *fused[1]], [apart[0], *apart[1]]):
+    for f, p in zip([fused[0], *fused[1]], [apart[0], *apart[1]], strict=True):
         np.testing.assert_array_equal(f, p)
 
 
@@ -214,10 +214,10 @@ def test_mlp_training_equals_the_hand_written_numpy_loop(name):
         opt.zero_grad()
         loss.backward()
         ref_loss, ref_grads = ref.loss_and_grads(x, y)
-        for p, g in zip(model.parameters(), ref_grads):
+        for p, g in zip(model.parameters(), ref_grads, strict=True):
             np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-10, atol=1e-14)
         assert loss.item() == pytest.approx(ref_loss, rel=1e-12)
         opt.step()
         ref_opt.step(ref_grads)
-    for p, r in zip(model.parameters(), ref.params):
+    for p, r in zip(model.parameters(), ref.params, strict=True):
         np.testing.assert_allclose(p.numpy(), r, rtol=1e-10, atol=1e-14)

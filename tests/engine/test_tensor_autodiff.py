@@ -195,7 +195,7 @@ def test_no_grad_as_decorator_and_restores_on_error():
     assert not f(Tensor([1.0], requires_grad=True)).requires_grad
     with pytest.raises(ZeroDivisionError):
         with no_grad():
-            1 / 0
+            _ = 1 / 0
     assert is_grad_enabled()
 
 
@@ -243,7 +243,7 @@ def sum_to_shape(local, shape):
     out = np.zeros(shape)
     for idx in np.ndindex(local.shape):
         src = idx[len(idx) - len(shape):]
-        out[tuple(0 if n == 1 else i for i, n in zip(src, shape))] += local[idx]
+        out[tuple(0 if n == 1 else i for i, n in zip(src, shape, strict=True))] += local[idx]
     return out
 
 
@@ -398,7 +398,8 @@ def test_float32_leaf_gets_float32_grad_from_float64_graph():
 def test_detect_anomaly_names_the_op_and_the_line():
     x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
     with detect_anomaly(), np.errstate(divide="ignore"):
-        with pytest.raises(AnomalyError, match=r"op 'log' produced inf in its forward pass; .*test_tensor_autodiff.py:\d+"):
+        with pytest.raises(AnomalyError,
+                           match=r"op 'log' produced inf in its forward pass; .*test_tensor_autodiff.py:\d+"):
             x.log()
         y = x ** 0.5                                   # finite forward, inf derivative at 0
         with pytest.raises(AnomalyError, match=r"op 'pow' produced inf in its backward pass"):

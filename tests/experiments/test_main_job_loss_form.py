@@ -42,7 +42,7 @@ def test_main_job_step_equals_the_course_loss(name):
     (fused_losses, fused_acc, fused_params), (course_losses, course_acc, course_params) = runs
     assert fused_losses == course_losses
     assert fused_acc == course_acc
-    for a, b in zip(fused_params, course_params):
+    for a, b in zip(fused_params, course_params, strict=True):
         np.testing.assert_array_equal(a, b)
     assert len(set(fused_losses)) > 1                   # it trained: the losses moved
 

@@ -218,7 +218,7 @@ def test_tutorial_sections_stop_diverging_runs_and_go_on(tmp_path, monkeypatch):
     monkeypatch.setattr(overparam, "LR", huge)
     for model in overparam.run(data, args, tmp_path)["models"].values():
         assert all(d is not None for d in model["diverged_at"])
-        for curve, d in zip(model["loss_curves"], model["diverged_at"]):
+        for curve, d in zip(model["loss_curves"], model["diverged_at"], strict=True):
             assert not np.isfinite(curve[d - 1]) and np.isnan(curve[d:]).all()
 
     monkeypatch.setattr(rmsprop, "SWEEP_LRS", (1e-3, huge))

@@ -97,7 +97,7 @@ def test_batched_training_equals_single_runs(device_backend):
     lrs, inits = [0.01, 0.03, 0.05, 0.02], [0.9, 1.0, 1.3, 0.8]
     losses, diverged_at = train_batch(numpy.array(inits)[:, None] * numpy.ones((1, 12)), x, y, lrs, 80)
     assert list(diverged_at >= 0) == [False, False, True, False]
-    for r, (lr, w0) in enumerate(zip(lrs, inits)):
+    for r, (lr, w0) in enumerate(zip(lrs, inits, strict=True)):
         single = train(DeepNarrowLNN(numpy.full(12, w0)), x, y, lr, 80)
         numpy.testing.assert_allclose(losses[:, r], single.losses, rtol=1e-10, atol=1e-14)
         assert diverged_at[r] == (-1 if single.diverged_at is None else single.diverged_at)
@@ -185,8 +185,8 @@ def test_best_learning_rate_falls_as_depth_grows(quick_run):
     found = quick_run[1]["depth-vs-lr"]
     best = found["best_lr"]
     assert numpy.isfinite(best).all()
-    assert all(a > b for a, b in zip(best, best[1:])), best
-    assert all(a < b for a, b in zip(found["fewest_epochs"], found["fewest_epochs"][1:]))
+    assert all(a > b for a, b in zip(best[:-1], best[1:], strict=True)), best
+    assert all(a < b for a, b in zip(found["fewest_epochs"][:-1], found["fewest_epochs"][1:], strict=True))
 
 
 def test_initialisations_far_from_one_slow_or_break_training(quick_run):
@@ -204,9 +204,9 @@ def test_large_initial_weights_slow_or_break_training(quick_run):
     diverged = numpy.array(bonus["diverged"])
     ones, large = list(inits).index(1.0), inits >= 1.25
     assert large.any()
-    for depth, e, d in zip(bonus["depths"], epochs, diverged):
+    for depth, e, d in zip(bonus["depths"], epochs, diverged, strict=True):
         assert d[:, large].any(), f"depth {depth}: no run from weights >= 1.25 diverged"
-        for lr, row, row_diverged in zip(bonus["lrs"], e, d):
+        for lr, row, row_diverged in zip(bonus["lrs"], e, d, strict=True):
             if numpy.isfinite(row[ones]):
                 slow_or_broken = (row[large] > row[ones]) | row_diverged[large]
                 assert slow_or_broken.all(), (depth, lr, row)
@@ -247,9 +247,9 @@ def test_depth_vs_lr_answers_on_the_course_slider_too(quick_run):
     found = quick_run[1]["depth-vs-lr"]
     slider = numpy.round(numpy.arange(1, 22) * 0.005, 3)
     assert numpy.allclose(found["course_slider_lrs"], slider)
-    for best, fewest, slider_best, slider_fewest in zip(found["best_lr"], found["fewest_epochs"],
+    for _, fewest, slider_best, slider_fewest in zip(found["best_lr"], found["fewest_epochs"],
                                                         found["course_slider_best_lr"],
-                                                        found["course_slider_fewest_epochs"]):
+                                                        found["course_slider_fewest_epochs"], strict=True):
         assert numpy.round(slider_best, 3) in slider and slider_fewest >= fewest
     assert found["best_lr"][0] == pytest.approx(0.125) and found["course_slider_best_lr"][0] == pytest.approx(0.1)
 

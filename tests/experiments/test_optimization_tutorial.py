@@ -69,11 +69,11 @@ def test_random_update_moves_every_number_by_noise_scale():
     model = nn.MLP(in_dim=784, out_dim=10, hidden_dims=[])
     before = [p.numpy().copy() for p in model.parameters()]
     random_update(model, noise_scale=1e-2)
-    steps = np.concatenate([(p.numpy() - b).ravel() for p, b in zip(model.parameters(), before)])
+    steps = np.concatenate([(p.numpy() - b).ravel() for p, b in zip(model.parameters(), before, strict=True)])
     assert steps.std() == pytest.approx(1e-2, rel=0.05) and np.linalg.norm(steps) == pytest.approx(0.886, rel=0.05)
     before = [p.numpy().copy() for p in model.parameters()]
     random_update(model, noise_scale=0.5, normalized=True)
-    for p, b in zip(model.parameters(), before):
+    for p, b in zip(model.parameters(), before, strict=True):
         assert np.linalg.norm(p.numpy() - b) == pytest.approx(0.5, rel=1e-5)
 
 
@@ -176,7 +176,7 @@ def test_steadily_below_is_below_and_staying_below():
 def test_check_cells_print_as_in_the_course(course_data, capsys):
     assert minibatch.minibatch_check(course_data, SEED) == ([100, 28, 28], [100])
     before, after = rmsprop.rmsprop_check(course_data, SEED)
-    steps = np.abs(np.concatenate([(a - b).ravel() for a, b in zip(after, before)]))
+    steps = np.abs(np.concatenate([(a - b).ravel() for a, b in zip(after, before, strict=True)]))
     assert np.nanmedian(steps) == pytest.approx(1e-3 / np.sqrt(0.2), rel=0.01)
     printed = capsys.readouterr().out
     assert "The input shape is (100, 28, 28) and the target shape is: (100,)" in printed
@@ -205,7 +205,7 @@ def test_benchmark_is_trained_once_then_loaded(tmp_path, monkeypatch):
     assert origin.startswith("trained") and path.exists()
     again, origin = final.benchmark_model(data, splits, path, seed=0, quick=True)
     assert origin.startswith("loaded")
-    for a, b in zip(model.parameters(), again.parameters()):
+    for a, b in zip(model.parameters(), again.parameters(), strict=True):
         assert np.array_equal(a.numpy(), b.numpy())
     assert [p.shape for p in again.parameters()][::2] == [(200, 784), (100, 200), (50, 100), (10, 50)]
 

@@ -41,7 +41,7 @@ class Stack(nn.Module):
 
     def __init__(self, widths):
         super().__init__()
-        self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+        self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True)])
         self.act = nn.Tanh()
 
     def forward(self, x):
@@ -100,7 +100,7 @@ def test_zero_grad_to_none_by_default_or_zeros_in_place(device_backend):
     _backward_once(model)
     grads = [p.grad for p in model.parameters()]
     model.zero_grad(set_to_none=False)
-    for p, g in zip(model.parameters(), grads):
+    for p, g in zip(model.parameters(), grads, strict=True):
         assert p.grad is g and not p.grad.numpy().any()         # the same tensors, zeroed in place
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())

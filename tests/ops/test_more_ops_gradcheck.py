@@ -1,6 +1,7 @@
 """The ops added for PyTorch-style code, forward against NumPy and backward against finite differences
 (``gradcheck``), in float64, on each backend: log1p, square, sign, sin, cos, expand, repeat, gather,
-index_select, masked_fill, topk, number ** tensor, and the methods built from ops (add with alpha, addcmul, lerp, split)."""
+index_select, masked_fill, topk, number ** tensor, and the methods built from ops
+(add with alpha, addcmul, lerp, split)."""
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,7 +27,12 @@ def test_elementwise(device_backend, shape, seed, name):
 @given(shape=shapes, seed=seeds, base=st.sampled_from([0.5, 0.9, 2, 10.0]))
 def test_number_to_the_power_of_a_tensor(device_backend, shape, seed, base):
     a = uniform(seed, shape, -2.0, 2.0)
-    check(lambda t: base ** t, [leaf(a)], base ** a)
+    out = base ** leaf(a)
+    np.testing.assert_allclose(out.numpy(), base ** a, rtol=1e-12, atol=1e-12)
+    # 10 ** a reaches 100: the central differences' rounding (about 1e-13 / 2e-6 = 5e-8, varying with
+    # how NumPy's sum is laid out) exceeds STRICT's atol; gradcheck's own tolerances still catch a
+    # backward 0.1 % off
+    assert gradcheck(lambda t: base ** t, [leaf(a)])
 
 
 def test_number_to_the_power_of_a_tensor_needs_a_positive_base():

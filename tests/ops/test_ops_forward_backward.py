@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_opt
-from tinygrad_opt import Tensor, backend, nn, ops
+from tinygrad_opt import Tensor, nn, ops
 from tinygrad_opt.gradcheck import gradcheck
 from tinygrad_opt.ops.loss import cross_entropy
 
@@ -329,7 +329,8 @@ def test_reshape(device_backend, shapes_pair, seed):
 
 
 def test_reshape_error():
-    with pytest.raises(ValueError, match=r"reshape: cannot view a tensor of shape \(2, 3\) \(6 elements\) as shape \(4,\)"):
+    with pytest.raises(ValueError,
+                       match=r"reshape: cannot view a tensor of shape \(2, 3\) \(6 elements\) as shape \(4,\)"):
         leaf(np.ones((2, 3))).reshape(4)
 
 
@@ -360,7 +361,7 @@ def shape_and_permutation(draw):
     shape = draw(shapes)
     dims = draw(st.permutations(range(len(shape))))
     negative = draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
-    return shape, tuple(d - len(shape) if neg else d for d, neg in zip(dims, negative))
+    return shape, tuple(d - len(shape) if neg else d for d, neg in zip(dims, negative, strict=True))
 
 
 @examples
@@ -509,7 +510,7 @@ def test_mlp_with_nll_loss_gradcheck(device_backend):
     assert len(slots) == len(list(model.parameters())) == 6
 
     def loss_fn(*params):
-        for (layer, name), p in zip(slots, params):
+        for (layer, name), p in zip(slots, params, strict=True):
             vars(layer)[name] = p       # a Module refuses a plain Tensor for a Parameter, as PyTorch
         return nn.functional.nll_loss(model(x), y)
     params = [getattr(layer, name) for layer, name in slots]

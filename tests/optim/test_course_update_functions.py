@@ -43,7 +43,7 @@ def test_momentum_update_is_the_course_solution(device_backend, as_tensors):
     vel = [Tensor(v.copy()) if as_tensors else backend.current().from_host(v.copy()) for v in v0]
     momentum_update(loss, [w, b], vel, lr=0.1, beta=0.9)
     # the course: vel = -lr * grad + beta * vel; par += vel
-    for v, start, g, p0, p in zip(vel, v0, (gw, gb), (W0, B0), (w, b)):
+    for v, start, g, p0, p in zip(vel, v0, (gw, gb), (W0, B0), (w, b), strict=True):
         new_v = -0.1 * g + 0.9 * start
         np.testing.assert_allclose(backend.to_numpy(v.array if as_tensors else v), new_v, rtol=1e-14)
         np.testing.assert_allclose(p.numpy(), p0 + new_v, rtol=1e-14)
@@ -54,7 +54,7 @@ def test_rmsprop_update_is_the_course_solution(device_backend):
     sq = [Tensor(np.full((2, 2), 1e-2)), Tensor(np.full(2, 1e-2))]
     rmsprop_update(loss, [w, b], sq, lr=0.01, alpha=0.8, epsilon=1e-8)
     # the course: gsq = alpha * gsq + (1 - alpha) * grad**2; par -= lr * grad / (epsilon + gsq)**0.5
-    for s, g, p0, p in zip(sq, (gw, gb), (W0, B0), (w, b)):
+    for s, g, p0, p in zip(sq, (gw, gb), (W0, B0), (w, b), strict=True):
         new_s = 0.8 * 1e-2 + 0.2 * g ** 2
         np.testing.assert_allclose(s.numpy(), new_s, rtol=1e-14)
         np.testing.assert_allclose(p.numpy(), p0 - 0.01 * g / np.sqrt(1e-8 + new_s), rtol=1e-14)

@@ -41,12 +41,12 @@ def test_fast_path_is_the_rule(fast, rule, hp, device_backend):
         if t == 50 and "momentum" not in hp and fast is optim.SGD:
             for o in (opt_fast, opt_rule):
                 o.param_groups[0]["momentum"] = 0.9          # switched on mid-run
-        for p, q, g in zip(a, b, gs):
+        for p, q, g in zip(a, b, gs, strict=True):
             p.grad = Tensor(backend.backend_of(p.array).from_host(g))
             q.grad = Tensor(backend.backend_of(q.array).from_host(g))
         opt_fast.step()
         opt_rule.step()
-    for p, q in zip(a, b):
+    for p, q in zip(a, b, strict=True):
         np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-12, atol=1e-15)
     assert bool(opt_fast.work_arrays) is not hp.get("amsgrad", False)    # amsgrad: the fast path takes the rule
     assert not opt_rule.work_arrays

@@ -72,9 +72,9 @@ def test_a_torch_style_state_keeps_its_kinds_and_continues_exactly(device_backen
     # the two steps after the save, then the rest: the same numbers as the run never interrupted
     _run(fresh, new, range(4, 8))
     _run(opt, first, range(6, 8))
-    for a, b in zip(new, straight):
+    for a, b in zip(new, straight, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    for a, b in zip(first, straight):
+    for a, b in zip(first, straight, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
@@ -85,11 +85,13 @@ def test_numbers_and_host_arrays_of_a_torch_style_state(device_backend):
     fresh = TorchStyleNAdam([p])
     fresh.load_state_dict(opt.state_dict())
     state = fresh.state[p]
-    assert (type(state["step"]), state["step"]) == (int, 7) and (type(state["mu_product"]), state["mu_product"]) == (float, 0.5)
+    assert (type(state["step"]), state["step"]) == (int, 7)
+    assert (type(state["mu_product"]), state["mu_product"]) == (float, 0.5)
     assert state["count"] == 3 and not hasattr(state["count"], "__len__")
     assert backend.backend_of(state["buffer"]) is backend.backend_of(p.array)
     np.testing.assert_array_equal(backend.to_numpy(state["buffer"]), [2.0, 2.0, 2.0])
-    with pytest.raises(ValueError, match=r"parameter 0: state 'buffer' has shape \(3,\), the parameter has shape \(2,\)"):
+    with pytest.raises(ValueError,
+                       match=r"parameter 0: state 'buffer' has shape \(3,\), the parameter has shape \(2,\)"):
         TorchStyleNAdam([Tensor(np.ones(2), requires_grad=True)]).load_state_dict(opt.state_dict())
 
 
@@ -103,8 +105,10 @@ def test_a_library_rule_state_loads_numbers_as_numbers_and_refuses_the_wrong_kin
     fresh.load_state_dict(saved)
     assert type(fresh.state[w]["mu_product"]) is float and type(fresh.state[w]["step"]) is int
     bad = {**saved, "state": {0: {**saved["state"][0], "mu_product": np.array([0.5, 0.5])}}}
-    with pytest.raises(ValueError, match=r"parameter 0: state 'mu_product' is an array of shape \(2,\); it is a number"):
+    with pytest.raises(ValueError,
+                       match=r"parameter 0: state 'mu_product' is an array of shape \(2,\); it is a number"):
         NAdam([w]).load_state_dict(bad)
     bad = {**saved, "state": {0: {**saved["state"][0], "exp_avg": np.array(0.5)}}}
-    with pytest.raises(ValueError, match=r"parameter 0: state 'exp_avg' has shape \(\), the parameter has shape \(3,\)"):
+    with pytest.raises(ValueError,
+                       match=r"parameter 0: state 'exp_avg' has shape \(\), the parameter has shape \(3,\)"):
         NAdam([w]).load_state_dict(bad)

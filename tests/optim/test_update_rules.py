@@ -160,7 +160,7 @@ def _run(cls, ref_rule, hp, steps=100):
                                                           for c, _, h in CASES])
 def test_matches_published_algorithm_for_100_steps(cls, ref_rule, hp, device_backend):
     got, want = _run(cls, ref_rule, hp)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         assert np.isfinite(w).all()
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=0)       # measured: <= 3e-15 relative
 
@@ -192,7 +192,7 @@ def test_option_switched_on_mid_run_creates_its_buffer(cls, ref_rule, before, af
         opt.step()
         for i in range(len(ref)):
             ref[i] = ref_rule(ref[i], grad(i, ref[i], t), ref_state[i], t, **hp)
-    for p, w in zip(params, ref):
+    for p, w in zip(params, ref, strict=True):
         np.testing.assert_allclose(p.numpy(), w, rtol=1e-12, atol=0)
 
 
@@ -327,7 +327,7 @@ def test_param_groups_with_different_lr_are_separate_optimizers(device_backend, 
         opt.step()
         for o in separate:
             o.step()
-    for a, b in zip(grouped, alone):
+    for a, b in zip(grouped, alone, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
@@ -382,7 +382,7 @@ def test_state_dict_mid_run_gives_the_same_continuation(cls, device_backend):
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     run(new, fresh, range(11, 21))
-    for a, b in zip(new, straight):
+    for a, b in zip(new, straight, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
@@ -408,9 +408,11 @@ def test_load_state_dict_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"param_groups\[0\] has 2 parameters in the state_dict and 1 in this"):
         optim.Adam([w]).load_state_dict(sd)
     other = optim.Adam([Tensor(np.ones((3, 2)), requires_grad=True), Tensor(np.ones(2), requires_grad=True)])
-    with pytest.raises(ValueError, match=r"parameter 0: state 'exp_avg' has shape \(2, 3\), the parameter has shape \(3, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"parameter 0: state 'exp_avg' has shape \(2, 3\), the parameter has shape \(3, 2\)"):
         other.load_state_dict(sd)
-    broken = {"state": {0: {k: v for k, v in sd["state"][0].items() if k != "exp_avg_sq"}}, "param_groups": sd["param_groups"]}
+    broken = {"state": {0: {k: v for k, v in sd["state"][0].items() if k != "exp_avg_sq"}},
+              "param_groups": sd["param_groups"]}
     with pytest.raises(ValueError, match="parameter 0: state entries"):
         optim.Adam([w, b]).load_state_dict(broken)
     with pytest.raises(ValueError, match="state for parameter 5"):
@@ -455,7 +457,8 @@ def test_load_state_dict_with_an_option_switched_on_or_off_mid_run(cls, option):
     (optim.AdamW, dict(weight_decay=math.inf), r"AdamW: invalid weight_decay: inf"),
     (optim.SGD, dict(lr=0.1, weight_decay=math.nan), r"SGD: invalid weight_decay: nan"),
     (optim.Adagrad, dict(weight_decay=-math.inf), r"Adagrad: invalid weight_decay: -inf"),
-    (optim.Adam, dict(betas=(0.9, 1.0)), r"Adam: invalid beta parameter at index 1: 1.0 \(each beta must be in \[0, 1\)\)"),
+    (optim.Adam, dict(betas=(0.9, 1.0)),
+     r"Adam: invalid beta parameter at index 1: 1.0 \(each beta must be in \[0, 1\)\)"),
     (optim.AdamW, dict(betas=(-0.1, 0.9)), r"AdamW: invalid beta parameter at index 0: -0.1"),
     (optim.RMSprop, dict(eps=-1e-8), r"RMSprop: invalid eps: -1e-08"),
     (optim.Adagrad, dict(weight_decay=-1), r"Adagrad: invalid weight_decay: -1"),
@@ -476,7 +479,8 @@ def test_invalid_parameter_lists(device_backend):
         optim.SGD([p, q, p], lr=0.1)
     with pytest.raises(ValueError, match=r"param_groups\[0\]\['params'\]\[1\] and param_groups\[1\]\['params'\]\[0\]"):
         optim.Adam([{"params": [p, q]}, {"params": [q]}])
-    with pytest.raises(TypeError, match=r"SGD: params\[1\] is a numpy.ndarray \(array\(\[1., 1.\]\)\); optimizers take"):
+    with pytest.raises(TypeError,
+                       match=r"SGD: params\[1\] is a numpy.ndarray \(array\(\[1., 1.\]\)\); optimizers take"):
         optim.SGD([p, np.ones(2)], lr=0.1)
     with pytest.raises(TypeError, match=r"params\[0\] is a list \(\[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11\.\.\.\);"):
         optim.SGD([list(range(100))], lr=0.1)     # the value, on one line, cut to 40 characters
@@ -533,4 +537,5 @@ def test_load_state_dict_accepts_file_format_values():
     fresh.load_state_dict(stored)
     assert fresh.state[w]["step"] == 1 and isinstance(fresh.state[w]["step"], int)
     assert fresh.state[w]["mu_product"] == opt.state[w]["mu_product"]
-    np.testing.assert_array_equal(backend.to_numpy(fresh.state[w]["exp_avg"]), backend.to_numpy(opt.state[w]["exp_avg"]))
+    np.testing.assert_array_equal(backend.to_numpy(fresh.state[w]["exp_avg"]),
+                                  backend.to_numpy(opt.state[w]["exp_avg"]))

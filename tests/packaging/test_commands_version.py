@@ -15,7 +15,8 @@ INTERNAL = {"tinygrad_opt.coursework.worker"}
 
 
 def _module(path):
-    """experiments/narrow_linear/__main__.py -> experiments.narrow_linear; experiments/figures.py -> experiments.figures"""
+    """experiments/narrow_linear/__main__.py -> experiments.narrow_linear;
+    experiments/figures.py -> experiments.figures"""
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__main__" else parts)
 

@@ -129,7 +129,7 @@ def test_a_folder_of_another_protocol_is_refused_before_training_unless_fresh(tm
 
 def _add_keys(path, writer, count):
     for i in range(count):
-        common.update_json(path, lambda old: {**(old or {}), f"{writer}-{i}": i})
+        common.update_json(path, lambda old, i=i: {**(old or {}), f"{writer}-{i}": i})     # i bound now
     return writer
 
 

@@ -16,17 +16,25 @@ This runs the candidate in the caller's process: right for a student checking th
 To grade code you did not write, use ``grade`` (``grading.py``), which runs it in a process of
 its own with a time limit and computes the reference where the candidate never runs.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Sequence
+
 import numpy
 
 from .diagnose import read_step
-from .problems import problem_makers
+from .problems import Problem, problem_makers
+
+if TYPE_CHECKING:
+    from ..optim import Optimizer
+    from ..tensor import Tensor
 
 
 # -- reports -------------------------------------------------------------------------------------
 class OptimizerMismatch(AssertionError):
     """The candidate optimizer parted from the reference; ``.report`` holds the details."""
 
-    def __init__(self, report):
+    def __init__(self, report: CheckReport) -> None:
         super().__init__(str(report))
         self.report = report
 
@@ -56,15 +64,15 @@ class CheckReport:
         self.optimizer, self.results = optimizer, results
 
     @property
-    def mismatches(self):
+    def mismatches(self) -> list[Mismatch]:
         """The problems' first mismatches, the earliest step first."""
         return sorted((m for _, _, m, _ in self.results if m is not None), key=lambda m: m.step)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.mismatches
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.ok:
             lines = [f"{self.optimizer} agrees with the reference on every problem:"]
         else:
@@ -91,7 +99,7 @@ def _diagnose(step, before, cand, ref, error, options, optimizer):
 
 def _first_difference(opt_name, cand_problem, ref_problem, step, befores, error, rtol, atol, options, algorithm):
     """The first parameter (and its worst element) where candidate and reference differ, or None."""
-    for (name, pc), (_, pr), before in zip(cand_problem.params, ref_problem.params, befores):
+    for (name, pc), (_, pr), before in zip(cand_problem.params, ref_problem.params, befores, strict=True):
         c, r = pc.numpy().ravel(), pr.numpy().ravel()
         excess = numpy.abs(c - r) - (atol + rtol * numpy.abs(r))
         excess = numpy.where(numpy.isnan(excess), numpy.inf, excess)
@@ -104,8 +112,10 @@ def _first_difference(opt_name, cand_problem, ref_problem, step, befores, error,
     return None
 
 
-def compare(candidate_factory, reference_factory, problems=None, steps=50, rtol=1e-9, atol=1e-12, name=None,
-            options=None):
+def compare(candidate_factory: Callable[[list[Tensor]], Optimizer],
+            reference_factory: Callable[[list[Tensor]], Optimizer],
+            problems: Sequence[str | Callable[[], Problem]] | None = None, steps: int = 50, rtol: float = 1e-9,
+            atol: float = 1e-12, name: str | None = None, options: dict | None = None) -> CheckReport:
     """Run ``candidate_factory(params)`` and ``reference_factory(params)`` side by side on each problem.
 
     Factories take a list of Tensors and return an optimizer. Each problem stops at its first
@@ -148,7 +158,9 @@ def _compare_on(make, candidate_factory, reference_factory, steps, rtol, atol, n
     return ref_problem.name, agreed, mismatch, note, name or "candidate"
 
 
-def check_optimizer(candidate, reference, *, problems=None, steps=50, rtol=1e-9, atol=1e-12, **hyperparameters):
+def check_optimizer(candidate: type[Optimizer], reference: type[Optimizer], *,
+                    problems: Sequence[str | Callable[[], Problem]] | None = None, steps: int = 50, rtol: float = 1e-9,
+                    atol: float = 1e-12, **hyperparameters: object) -> CheckReport:
     """Check optimizer class ``candidate`` against ``reference``, both built with ``hyperparameters``.
 
     Returns the :class:`CheckReport` when they agree on every problem; raises
@@ -163,7 +175,9 @@ def check_optimizer(candidate, reference, *, problems=None, steps=50, rtol=1e-9,
     return report
 
 
-def check_convergence(optimizer_factory, problem="convex quadratic", steps=500, tol=1e-6):
+def check_convergence(optimizer_factory: Callable[[list[Tensor]], Optimizer],
+                      problem: str | Callable[[], Problem] = "convex quadratic", steps: int = 500,
+                      tol: float = 1e-6) -> dict:
     """Run ``optimizer_factory(params)`` for ``steps`` steps on ``problem``; the loss must end <= ``tol``.
 
     Returns ``{"problem", "steps", "final_loss", "losses"}``; raises :class:`NotConverged`

@@ -23,6 +23,7 @@ differences of the library's forward (computed here), plus a zero output gradien
 """
 import importlib
 import importlib.util
+import functools
 import json
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def _test_result(test, passed, output):
 def _earliest_mismatch(cand_records, ref_records, spec):
     """The earliest step (over all problems) where the candidate parts, as a dict, and per-problem notes."""
     found, notes = None, []
-    for cand, ref in zip(cand_records, ref_records):
+    for cand, ref in zip(cand_records, ref_records, strict=True):
         m, note = _problem_mismatch(cand, ref, spec)
         notes.append(f"{ref['problem']}: {note}")
         if m is not None and (found is None or m["step"] < found["step"]):
@@ -82,7 +83,7 @@ def _problem_mismatch(cand, ref, spec):
             return {"problem": ref["problem"], "step": t, "error": error, "params": cand["params"]}, \
                 f"raises at step {t}"
         bad = []
-        for i, (c, r) in enumerate(zip(cand["steps"][t - 1], ref_values)):
+        for i, (c, r) in enumerate(zip(cand["steps"][t - 1], ref_values, strict=True)):
             c, r = numpy.asarray(c), numpy.asarray(r)
             excess = numpy.abs(c - r) - (ATOL + RTOL * numpy.abs(r)) if c.shape == r.shape else numpy.array([numpy.inf])
             if not (numpy.nan_to_num(excess, nan=numpy.inf) <= 0).all():
@@ -217,8 +218,8 @@ def _grade_optimizer(name, entry, submission, listed, references):
         except Failure as e:
             results.append(_test_result(test, False, str(e)))
             continue
-        results.append(_judge(name, test, cand, references[key], passed_tests,
-                              lambda options: _probe(name, test, options, submission, reference)))
+        probe = functools.partial(_probe, name, test, submission=submission, reference=reference)
+        results.append(_judge(name, test, cand, references[key], passed_tests, probe))
         if results[-1]["passed"]:
             passed_tests.append(test)
     return results
@@ -304,7 +305,7 @@ def _grade_op(op, entry, submission, listed):
                          f"expected {ref['out']['shape']})")
             continue
         v = numpy.random.default_rng(7).standard_normal(ref["out"]["shape"])
-        for k, (g, z) in enumerate(zip(cand["grads"], cand["zero grads"])):
+        for k, (g, z) in enumerate(zip(cand["grads"], cand["zero grads"], strict=True)):
             if g is None:
                 lines.append(f"inputs {shapes}: backward gives no gradient for input {k}")
                 break

@@ -11,6 +11,10 @@ Each is a function returning a fresh :class:`Problem`, the same in every process
 To add a problem, write a function like these and put it in ``PROBLEMS`` (or pass the
 function itself where a problem name is asked for).
 """
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
 import numpy
 
 from .. import backend, nn
@@ -22,7 +26,8 @@ class Problem:
     """A test objective: named parameters (``[(name, Tensor)]``) at their start and ``loss()``;
     ``minimum``: the least loss when it is known and reached (None otherwise)."""
 
-    def __init__(self, name, params, loss, minimum=None):
+    def __init__(self, name: str, params: list[tuple[str, Tensor]], loss: Callable[[], Tensor],
+                 minimum: float | None = None) -> None:
         self.name = name
         self.params = params
         self.loss = loss
@@ -37,25 +42,25 @@ def _const(values):
     return Tensor(numpy.asarray(values, dtype=numpy.float64))
 
 
-def convex_quadratic():
+def convex_quadratic() -> Problem:
     a, c = _const([1.0, 1.5, 2.0, 2.5, 3.0]), _const([1.0, -1.0, 0.5, 2.0, -0.5])
     x = _param([2.0, 1.0, -1.0, 0.5, 1.5])
     return Problem("convex quadratic", [("x", x)], lambda: 0.5 * (a * (x - c) ** 2).sum(), minimum=0.0)
 
 
-def ill_conditioned_quadratic():
+def ill_conditioned_quadratic() -> Problem:
     a = _const([1.0, 50.0])
     x = _param([-1.5, 1.0])
     return Problem("ill-conditioned quadratic", [("x", x)], lambda: 0.5 * (a * x ** 2).sum(), minimum=0.0)
 
 
-def rosenbrock():
+def rosenbrock() -> Problem:
     x = _param([-1.2, 1.0])
     return Problem("rosenbrock", [("x", x)], lambda: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
                    minimum=0.0)
 
 
-def small_mlp():
+def small_mlp() -> Problem:
     """The course's MLP (4 -> 8 -> 3, ReLU) with seeded weights, on 16 fixed examples.
 
     Built without disturbing the caller: the default dtype and the host generator's state
@@ -80,7 +85,7 @@ PROBLEMS = {"convex quadratic": convex_quadratic, "ill-conditioned quadratic": i
             "rosenbrock": rosenbrock, "small MLP": small_mlp}
 
 
-def problem_makers(problems):
+def problem_makers(problems: Sequence[str | Callable[[], Problem]] | None) -> list[Callable[[], Problem]]:
     """Problem functions from names and/or functions (default: all four)."""
     if problems is None:
         return list(PROBLEMS.values())

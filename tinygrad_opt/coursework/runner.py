@@ -135,7 +135,7 @@ def error_text(error, context=""):
 
 
 def _check_rules(record, step, params, seen):
-    for (name, p), (array, values, grad, grad_values) in zip(params, seen):
+    for (name, p), (array, values, grad, grad_values) in zip(params, seen, strict=True):
         if grad is not None and (p.grad is not grad or not numpy.array_equal(p.grad.numpy(), grad_values)):
             record["violations"].append({"rule": "grad written", "param": name, "step": step})
         if p.array is not array:

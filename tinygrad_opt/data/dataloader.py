@@ -13,7 +13,10 @@ or dropped with ``drop_last=True``. No worker processes: the batches are made in
 A dataset that has ``__getitems__(indices)`` (``MNIST`` has) makes each batch itself, in one
 go; for any other, the examples ``dataset[i]`` are stacked (``collate``).
 """
+from __future__ import annotations
+
 import numbers
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -22,7 +25,8 @@ from ..tensor import Tensor
 
 
 class DataLoader:
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None):
+    def __init__(self, dataset: Sequence, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
+                 generator: np.random.Generator | None = None) -> None:
         if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if generator is not None and not isinstance(generator, np.random.Generator):
@@ -34,13 +38,13 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = generator
 
-    def __len__(self):
+    def __len__(self) -> int:
         """Batches per pass: floor(N / batch_size) with drop_last, else ceil."""
         if self.drop_last:
             return len(self.dataset) // self.batch_size
         return -(-len(self.dataset) // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         n = len(self.dataset)
         if self.shuffle:
             order = (self.generator or backend.host_rng()).permutation(n)
@@ -54,7 +58,7 @@ class DataLoader:
                 yield collate([self.dataset[int(i)] for i in indices])
 
 
-def collate(samples):
+def collate(samples: Sequence) -> Tensor | tuple:
     """Stack a list of examples into a batch: tuples field by field; Tensors stacked along a new
     first axis; numbers into a Tensor (ints int64, floats the default float dtype)."""
     first = samples[0]

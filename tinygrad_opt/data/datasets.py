@@ -10,6 +10,11 @@ Where the files are looked for and how they are checked: ``mnist.py`` (``root`` 
 then $TINYGRAD_OPT_DATA, then the user cache). torchvision's default is ``download=False``;
 so is this one's.
 """
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -24,8 +29,8 @@ class MNIST:
     ``train_set.data`` in place); indexing then reads the new ones.
     """
 
-    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False,
-                 *, dataset="mnist"):
+    def __init__(self, root: str | Path | None = None, train: bool = True, transform: Callable | None = None,
+                 target_transform: Callable | None = None, download: bool = False, *, dataset: str = "mnist") -> None:
         arrays = load_mnist(root, dataset=dataset, download=download)
         images, labels = ((arrays.train_images, arrays.train_labels) if train
                           else (arrays.test_images, arrays.test_labels))
@@ -35,10 +40,10 @@ class MNIST:
         self.transform = transform
         self.target_transform = target_transform
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple:
         """``(image, label)``: the image (28, 28) through ``transform``, the label an int."""
         image, label = Tensor(self.data.array[index]), int(self.targets.array[index])
         if self.transform is not None:
@@ -47,7 +52,7 @@ class MNIST:
             label = self.target_transform(label)
         return image, label
 
-    def __getitems__(self, indices):
+    def __getitems__(self, indices: Sequence[int]) -> tuple[Tensor, Tensor]:
         """A whole batch at once, ``(images (B, ...), labels (B,))``, as a ``DataLoader`` asks for it:
         one indexing and one transform of the batch instead of B of each. (PyTorch's DataLoader
         calls a dataset's ``__getitems__`` the same way.)"""
@@ -58,7 +63,7 @@ class MNIST:
             labels = Tensor(np.asarray([self.target_transform(int(t)) for t in labels.numpy()]))
         return images, labels
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         split = "Train" if self.train else "Test"
         return (f"Dataset MNIST\n    Number of datapoints: {len(self)}\n    Split: {split}"
                 + (f"\n    Transform: {self.transform!r}" if self.transform is not None else ""))

@@ -43,7 +43,8 @@ class Normalize:
         self.mean = _numbers(mean, "mean")
         self.std = _numbers(std, "std")
         if len(self.mean) != len(self.std):
-            raise ValueError(f"Normalize: {len(self.mean)} means but {len(self.std)} stds; give one of each per channel")
+            raise ValueError(f"Normalize: {len(self.mean)} means but {len(self.std)} stds; "
+                             "give one of each per channel")
         if any(s == 0 for s in self.std):
             raise ValueError(f"Normalize: std {self.std} has a zero, which would divide by zero")
 

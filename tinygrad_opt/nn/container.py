@@ -5,8 +5,12 @@ the modules' parameters are found by ``parameters()`` and named ``"0.weight"`` e
 (a plain Python list of modules would be invisible to ``parameters()``, as in PyTorch).
 A module put in twice counts twice (it runs twice), its parameters once.
 """
-from collections import OrderedDict
+from __future__ import annotations
 
+from collections import OrderedDict
+from typing import Iterable, Iterator, NoReturn
+
+from ..tensor import Tensor
 from .module import Module, _indent
 
 
@@ -27,7 +31,7 @@ class Sequential(Module):
     names them instead of numbering them.
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module) -> None:
         named = modules[0].items() if len(modules) == 1 and isinstance(modules[0], OrderedDict) \
             else ((str(i), m) for i, m in enumerate(modules))
         for name, m in named:
@@ -35,26 +39,26 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: argument {name} is a {type(m).__name__}, not a Module")
             self.add_module(name, m)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> Module | Sequential:
         named = self._submodules()
         if isinstance(i, slice):
             return Sequential(OrderedDict(named[i]))
         return named[_position(self, i, len(named))][1]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._submodules())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter([m for _, m in self._submodules()])
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns the Sequential."""
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
         self.add_module(str(len(self)), module)
         return self
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         for _, m in self._submodules():
             x = m(x)
         return x
@@ -65,7 +69,7 @@ class ModuleList(Module):
     ``layers[i]``, ``layers[i] = m``, ``len``, ``for m in layers``. It has no ``forward``:
     call its modules in your own ``forward``."""
 
-    def __init__(self, modules=()):
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         self.extend(modules)
 
     def _set_all(self, modules):
@@ -81,29 +85,29 @@ class ModuleList(Module):
     def _list(self):
         return [m for _, m in self._submodules()]
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> Module | ModuleList:
         modules = self._list()
         if isinstance(i, slice):
             return ModuleList(modules[i])
         return modules[_position(self, i, len(modules))]
 
-    def __setitem__(self, i, module):
+    def __setitem__(self, i: int | slice, module: Module) -> None:
         modules = self._list()
         modules[_position(self, i, len(modules))] = module
         self._set_all(modules)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._submodules())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._list())
 
-    def append(self, module):
+    def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns the ModuleList."""
         self._set_all([*self._list(), module])
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Append each of ``modules``; returns the ModuleList."""
         if isinstance(modules, Module) and not isinstance(modules, (ModuleList, Sequential)):
             raise TypeError(f"ModuleList.extend: expected an iterable of Modules, got a {type(modules).__name__}; "
@@ -111,20 +115,20 @@ class ModuleList(Module):
         self._set_all([*self._list(), *modules])
         return self
 
-    def __iadd__(self, modules):
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         """Put ``module`` before position ``index``, as ``list.insert``."""
         modules = self._list()
         modules.insert(index, module)
         self._set_all(modules)
 
-    def forward(self, *args):
+    def forward(self, *args: Tensor) -> NoReturn:
         raise NotImplementedError("ModuleList is a container, not a layer: call its modules in your "
                                   "forward (for layer in self.layers: x = layer(x)), or use nn.Sequential")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """As PyTorch: runs of identical modules are shown once, ``(0-2): 3 x Linear(...)``."""
         texts = [repr(m) for m in self]
         if not texts:

@@ -7,12 +7,14 @@ in evaluation, the identity. Also ``Identity``, the layer that does nothing.
 The mask comes from the seeded host generator (``manual_seed``), so a seed gives the same
 masks on every backend. The backward is that of the multiplication by the fixed mask.
 """
+from __future__ import annotations
+
 from .. import backend, ops
 from ..tensor import Tensor
 from .module import Module
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """x * mask / (1 - p) with mask_i ~ Bernoulli(1 - p) when training, else x itself."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
@@ -26,20 +28,20 @@ def dropout(input, p=0.5, training=True):
 class Dropout(Module):
     """``dropout`` in training mode (``model.train()``), the identity in evaluation (``model.eval()``)."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p: float = 0.5) -> None:
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
         self.p = p
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, self.training)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
 class Identity(Module):
     """out = x (a placeholder layer, e.g. to remove a layer from a model)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x

@@ -5,6 +5,8 @@
 Each is the op of the same name in :mod:`tinygrad_opt.ops`, where its forward and backward
 are; ``softmax`` and ``log_softmax`` add PyTorch's old rule for a missing ``dim``.
 """
+from __future__ import annotations
+
 import warnings
 
 from .. import backend, ops, unsupported
@@ -16,7 +18,7 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "nll_l
            "mse_loss", "dropout", "one_hot"]
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """y: (...) class indices -> (..., num_classes) int64, 1 at each index and 0 elsewhere
     (num_classes -1: the largest index + 1). Not differentiable (integers)."""
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
@@ -30,14 +32,14 @@ def one_hot(tensor, num_classes=-1):
     return Tensor._wrap((tensor.array[..., None] == xp.arange(n)).astype(xp.int64))
 
 
-def log_softmax(x, dim=None):
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """x - log sum e^x along ``dim``: log-probabilities (for (B, C) scores, ``dim=1``)."""
     if dim is None:
         dim = _implicit_dim("log_softmax", x.ndim)
     return ops.log_softmax(x, dim)
 
 
-def softmax(x, dim=None):
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """e^x / sum e^x along ``dim``: probabilities (for (B, C) scores, ``dim=1``)."""
     if dim is None:
         dim = _implicit_dim("softmax", x.ndim)

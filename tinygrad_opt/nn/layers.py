@@ -1,4 +1,6 @@
 """The layers that hold or reshape data: Linear (x W^T + b) and Flatten."""
+from __future__ import annotations
+
 import math
 
 from .. import ops
@@ -13,7 +15,7 @@ class Linear(Module):
     Initialised as in PyTorch: W and b uniform in [-1/sqrt(in), 1/sqrt(in)].
     """
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, int) or n <= 0:
                 raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
@@ -23,7 +25,7 @@ class Linear(Module):
         self.weight = Parameter(uniform((out_features, in_features), -k, k))
         self.bias = Parameter(uniform((out_features,), -k, k)) if bias else None
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.shape[-1:] != (self.in_features,):
             self._refuse(x)
         return ops.linear(x, self.weight, self.bias)
@@ -38,18 +40,18 @@ class Linear(Module):
             hint = "; flatten it first: x.view(x.size(0), -1)"
         raise ValueError(f"{self!r}: expected input (..., {self.in_features}), got {x.shape}{hint}")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class Flatten(Module):
     """Merge the axes ``start_dim`` to ``end_dim`` into one: (B, 1, 28, 28) -> (B, 784) by default."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         shape = x.shape
         n = max(len(shape), 1)                   # a 0-d tensor flattens to (1,), as in PyTorch
         for name, d in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
@@ -63,5 +65,5 @@ class Flatten(Module):
         merged = math.prod(shape[start:end + 1])
         return ops.reshape(x, shape[:start] + (merged,) + shape[end + 1:])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,5 +1,10 @@
 """The course's multi-layer perceptron (``MLP(in_dim, out_dim, hidden_dims, use_bias)``)."""
+from __future__ import annotations
+
+from typing import Sequence
+
 from .. import ops
+from ..tensor import Tensor
 from .activation import ReLU
 from .container import Sequential
 from .layers import Linear
@@ -17,21 +22,22 @@ class MLP(Module):
     backward (the main job, ``experiments/mnist_optimizers.py``, trains with it).
     """
 
-    def __init__(self, in_dim=784, out_dim=10, hidden_dims=(), use_bias=True):
+    def __init__(self, in_dim: int = 784, out_dim: int = 10, hidden_dims: Sequence[int] = (),
+                 use_bias: bool = True) -> None:
         self.in_dim = in_dim
         self.out_dim = out_dim
         widths = [in_dim, *hidden_dims]
         layers = []
-        for n_in, n_out in zip(widths[:-1], widths[1:]):
+        for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [Linear(n_in, n_out, bias=use_bias), ReLU()]
         layers.append(Linear(widths[-1], out_dim, bias=use_bias))
         self.main = Sequential(*layers)
 
-    def logits(self, x):
+    def logits(self, x: Tensor) -> Tensor:
         """The scores z: (B, out_dim) before the log-softmax, for x: (B, in_dim) (or (B, ...))."""
         if x.ndim != 2 or x.shape[1] != self.in_dim:
             x = ops.reshape(x, (-1, self.in_dim))
         return self.main(x)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return ops.log_softmax(self.logits(x), 1)

@@ -9,12 +9,16 @@ As in PyTorch, ``parameters()``, ``named_parameters()``, ``modules()`` and ``chi
 are generators: walk them once, or write ``list(model.parameters())`` to index them or
 take their ``len``.
 """
+from __future__ import annotations
+
 from collections import namedtuple
 from collections.abc import Mapping
+from typing import Callable, Iterator, Sequence
 
 import numpy
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 
 
@@ -23,10 +27,10 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad=True):
+    def __init__(self, data: Tensor | Array | Sequence | float, requires_grad: bool = True) -> None:
         super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
 
@@ -36,7 +40,7 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
@@ -74,13 +78,13 @@ class Module:
 
     training = True
 
-    def forward(self, *args):
+    def forward(self, *args: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Tensor, **kwargs) -> Tensor:
         return self.forward(*args, **kwargs)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         # As PyTorch: a parameter is replaced by a Parameter or None only. A plain Tensor there
         # would silently drop out of parameters(), so the optimizer would never train it.
         if isinstance(self.__dict__.get(name), Parameter) and value is not None \
@@ -102,7 +106,7 @@ class Module:
         if hasattr(type(self), name) or not (old is None or isinstance(old, kind)):
             raise KeyError(f"{type(self).__name__}.{method}: attribute '{name}' already exists")
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """``self.<name> = param``, for a name made at run time; ``param``: a Parameter or None."""
         self._check_name("register_parameter", name, Parameter)
         if param is not None and not isinstance(param, Parameter):
@@ -110,7 +114,7 @@ class Module:
                             f"got {type(param).__name__}; wrap it: nn.Parameter(tensor)")
         setattr(self, name, param)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """``self.<name> = module``, for a name made at run time; ``module``: a Module or None."""
         self._check_name("add_module", name, Module)
         if module is not None and not isinstance(module, Module):
@@ -123,7 +127,7 @@ class Module:
         """(attribute name, module) for each attribute holding a module, repeats included."""
         return [(name, value) for name, value in vars(self).items() if isinstance(value, Module)]
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for each direct sub-module, each once."""
         seen = set()
         for name, module in self._submodules():
@@ -131,11 +135,11 @@ class Module:
                 seen.add(id(module))
                 yield name, module
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module (named ``prefix``, "" by default) and every
         sub-module, depth first in definition order, each module once."""
         seen = set()
@@ -150,11 +154,11 @@ class Module:
                      for child_name, child in module.named_children()]
             stack.extend(reversed(below))       # popped in definition order
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs: each module's own first, then its sub-modules',
         in definition order, each parameter once (a shared one under its first name)."""
         seen = set()
@@ -165,12 +169,12 @@ class Module:
                     seen.add(id(value))
                     yield (f"{module_name}.{name}" if module_name else name), value
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     # -- training helpers ----------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: ``.grad = None`` (PyTorch 2's default), or zero them in place."""
         for p in self.parameters():
             if set_to_none:
@@ -178,7 +182,7 @@ class Module:
             elif p.grad is not None:
                 p.grad.zero_()
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         """Set ``training`` on this module and every sub-module; returns the module."""
         if not isinstance(mode, bool):
             raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
@@ -186,23 +190,23 @@ class Module:
             m.training = mode
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradients of every parameter on or off (e.g. to freeze a layer); returns the module."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn(m)`` on every sub-module, then on this one (e.g. to re-initialise weights)."""
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
-    def to(self, device):
+    def to(self, device: str) -> Module:
         """Move every parameter (and its gradient) to ``device`` ("cpu" or "gpu"), in place."""
         target = backend.for_device(device)
         for p in self.parameters():
@@ -213,7 +217,7 @@ class Module:
         return self
 
     # -- saving and loading ----------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Array]:
         """{dotted name: a copy of the parameter's array}, in definition order.
 
         Copies, not references (PyTorch returns references): a state_dict kept as "the best
@@ -221,7 +225,7 @@ class Module:
         """
         return {name: p.array.copy() for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Array | Tensor], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into the parameters, checking names and shapes first; returns
         ``IncompatibleKeys(missing_keys, unexpected_keys)``, as PyTorch.
 
@@ -256,11 +260,11 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing, in PyTorch's format -------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The settings shown between the parentheses, e.g. ``in_features=784, out_features=10``."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """``Name(extra)`` for a leaf; otherwise the extra lines, then ``(name): child`` per line."""
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []

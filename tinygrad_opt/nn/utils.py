@@ -3,7 +3,10 @@
 clip_grad_norm_: with the total norm ||g|| = (sum over every parameter's gradient of ||g_p||^p)^(1/p),
 every gradient is multiplied by min(1, max_norm / (||g|| + 1e-6)), as in PyTorch.
 """
+from __future__ import annotations
+
 import math
+from typing import Iterable
 
 from .. import backend
 from ..tensor import Tensor
@@ -14,7 +17,8 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
     """Scale the gradients in place so that their total norm is at most ``max_norm``; returns the
     total norm before clipping (a 0-d Tensor). ``norm_type`` inf is the largest |g|."""
     grads = _grads(parameters)
@@ -36,7 +40,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(xp.asarray(total, dtype=grads[0].dtype))
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to [-clip_value, clip_value], in place."""
     for g in _grads(parameters):
         xp = backend.get_array_module(g.array)

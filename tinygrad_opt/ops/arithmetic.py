@@ -7,14 +7,20 @@ back to each input's shape (``tensor.unbroadcast``), so no op here has to. ``cas
 the dtype (``t.float()``, ``t.double()``).
 A gradient that nobody needs is not computed (``None``).
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from ..backend import get_default_dtype
 from ..operands import broadcast_operands
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
+
+if TYPE_CHECKING:
+    import numpy
 
 
-def add(a, b):
+def add(a: Tensor, b: Tensor | float) -> Tensor:
     """out = a + b.    dout/da = 1, dout/db = 1, so both receive g."""
     a, b = broadcast_operands(a, b, "add")
     out = a.array + b.array
@@ -24,7 +30,7 @@ def add(a, b):
     return make_result(out, (a, b), backward, "add")
 
 
-def sub(a, b):
+def sub(a: Tensor, b: Tensor | float) -> Tensor:
     """out = a - b.    dout/da = 1, dout/db = -1."""
     a, b = broadcast_operands(a, b, "sub")
     out = a.array - b.array
@@ -34,7 +40,7 @@ def sub(a, b):
     return make_result(out, (a, b), backward, "sub")
 
 
-def mul(a, b):
+def mul(a: Tensor, b: Tensor | float) -> Tensor:
     """out = a * b.    dout/da = b, dout/db = a."""
     a, b = broadcast_operands(a, b, "mul")
     out = a.array * b.array
@@ -45,7 +51,7 @@ def mul(a, b):
     return make_result(out, (a, b), backward, "mul")
 
 
-def div(a, b):
+def div(a: Tensor, b: Tensor | float) -> Tensor:
     """out = a / b.    dout/da = 1/b, dout/db = -a/b^2 = -out/b."""
     a, b = broadcast_operands(a, b, "div")
     out = a.array / b.array
@@ -59,7 +65,7 @@ def div(a, b):
     return make_result(out, (a, b), backward, "div")
 
 
-def neg(a):
+def neg(a: Tensor) -> Tensor:
     """out = -a.    dout/da = -1."""
     out = -a.array
 
@@ -68,7 +74,7 @@ def neg(a):
     return make_result(out, (a,), backward, "neg")
 
 
-def pow(a, exponent):
+def pow(a: Tensor, exponent: Tensor | float) -> Tensor:
     """out = a^p for a number p.    dout/da = p a^(p-1).
 
     (The exponent is a constant: no gradient flows into it.)
@@ -87,7 +93,7 @@ def pow(a, exponent):
 
 
 
-def rpow(base, a):
+def rpow(base: float, a: Tensor) -> Tensor:
     """out = base^a for a number base > 0 (``0.9 ** t``).    dout/da = base^a ln(base) = out ln(base).
 
     (The base is a constant: no gradient flows into it.)
@@ -104,7 +110,7 @@ def rpow(base, a):
         return (g * out * log_base,)
     return make_result(out, (a,), backward, "rpow")
 
-def cast(a, dtype):
+def cast(a: Tensor, dtype: numpy.dtype | str) -> Tensor:
     """out = a as ``dtype`` (``t.float()``, ``t.long()``, ...).    dout/da = 1 between float dtypes.
 
     The gradient goes back in a's own dtype. A cast to an integer or bool dtype is piecewise

@@ -6,6 +6,8 @@ constant, so no gradient flows through them: each returns a new tensor without a
 (Tensors still hash by identity: a tensor is a dict key by identity, and ``x in a_list``
 must not be used to find one; see ``Tensor.__hash__``.)
 """
+from __future__ import annotations
+
 import operator
 
 from ..backend import get_array_module
@@ -22,52 +24,52 @@ def _compare(a, b, op, name):
     return Tensor._wrap(get_array_module(out).asarray(out))   # a 0-d result stays an array
 
 
-def eq(a, b):
+def eq(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a == b), elementwise."""
     return _compare(a, b, operator.eq, "eq (==)")
 
 
-def ne(a, b):
+def ne(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a != b), elementwise."""
     return _compare(a, b, operator.ne, "ne (!=)")
 
 
-def lt(a, b):
+def lt(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a < b), elementwise."""
     return _compare(a, b, operator.lt, "lt (<)")
 
 
-def le(a, b):
+def le(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a <= b), elementwise."""
     return _compare(a, b, operator.le, "le (<=)")
 
 
-def gt(a, b):
+def gt(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a > b), elementwise."""
     return _compare(a, b, operator.gt, "gt (>)")
 
 
-def ge(a, b):
+def ge(a: Tensor, b: Tensor | float | None) -> Tensor:
     """out = (a >= b), elementwise."""
     return _compare(a, b, operator.ge, "ge (>=)")
 
 
-def isnan(a):
+def isnan(a: Tensor) -> Tensor:
     """out = (a is nan), elementwise."""
     return Tensor._wrap(get_array_module(a.array).isnan(a.array))
 
 
-def isinf(a):
+def isinf(a: Tensor) -> Tensor:
     """out = (a is +inf or -inf), elementwise."""
     return Tensor._wrap(get_array_module(a.array).isinf(a.array))
 
 
-def isfinite(a):
+def isfinite(a: Tensor) -> Tensor:
     """out = (a is neither nan nor inf), elementwise."""
     return Tensor._wrap(get_array_module(a.array).isfinite(a.array))
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """True when |a - b| <= atol + rtol |b| everywhere (a Python bool, as PyTorch)."""
     a, b = operands.broadcast_operands(a, b, "allclose")
     return bool(get_array_module(a.array).allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))

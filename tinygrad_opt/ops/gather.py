@@ -5,7 +5,10 @@ the backward adds each output gradient back to the element it came from. An inpu
 copied several times (expand, repeat, a repeated index) receives the sum of its copies'
 gradients.
 """
+from __future__ import annotations
+
 import numbers
+from typing import Sequence
 
 from ..backend import get_array_module
 from ..operands import same_device
@@ -14,7 +17,7 @@ from .reduce import ValuesIndices
 from .shape import _axis
 
 
-def expand(a, shape):
+def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
     """out = a broadcast to ``shape`` (-1 keeps a's size): a (3, 1) expands to (3, 4).
 
     a: (..., 1, ...) -> out: (..., n, ...).    dL/da = g summed over the copies (the engine's
@@ -35,7 +38,7 @@ def expand(a, shape):
     return make_result(out, (a,), backward, "expand")
 
 
-def repeat(a, sizes):
+def repeat(a: Tensor, sizes: Sequence[int]) -> Tensor:
     """out = a tiled ``sizes[i]`` times along each axis: (2, 3).repeat(2, 1) is (4, 3).
 
     dL/da = the sum of g over the tiles: g reshaped to (tiles_0, n_0, tiles_1, n_1, ...) and
@@ -64,7 +67,7 @@ def _index_tensor(op, a, index):
     return index.array
 
 
-def gather(a, dim, index):
+def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = a[index[i][j]][j] for dim = 0, a[i][index[i][j]] for dim = 1 (and so on).
 
     a: (n_0, ..., n_d, ...), index: same rank, out: index's shape.
@@ -87,7 +90,7 @@ def gather(a, dim, index):
     return make_result(out, (a,), backward, "gather")
 
 
-def index_select(a, dim, index):
+def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """out = the entries of a at ``index`` along ``dim`` (index: 1-D), e.g. rows a[index] for dim = 0.
 
     dL/da = zeros with g added back at the chosen entries (an entry chosen twice gets both).
@@ -106,7 +109,7 @@ def index_select(a, dim, index):
     return make_result(out, (a,), backward, "index_select")
 
 
-def masked_fill(a, mask, value):
+def masked_fill(a: Tensor, mask: Tensor, value: float) -> Tensor:
     """out = value where mask, else a (mask: bool, broadcasts to a's shape).
 
     dL/da = g where not mask, 0 where mask (the filled entries no longer depend on a).
@@ -129,7 +132,7 @@ def masked_fill(a, mask, value):
     return make_result(out, (a,), backward, "masked_fill")
 
 
-def topk(a, k, dim=-1, largest=True, sorted=True):
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """The k largest (or smallest) entries along ``dim`` and their indices: a gather at the
     argsort's first k positions, so dL/da is gather's (g back at the chosen entries).
 

@@ -3,6 +3,10 @@
 The backward cuts the gradient into the pieces each input supplied: a join's gradient is
 the split of g.
 """
+from __future__ import annotations
+
+from typing import Sequence
+
 from ..backend import get_array_module
 from ..operands import same_device
 from ..tensor import Tensor, make_result
@@ -27,7 +31,7 @@ def _dim(op, dim, ndim, shape):
     return dim % ndim
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """out = [t_1, t_2, ...] joined along axis ``dim``; every other axis must match.
 
     dL/dt_k = the slice of g that t_k supplied: g[..., start_k : start_k + n_k, ...] along dim.
@@ -57,7 +61,7 @@ def cat(tensors, dim=0):
     return make_result(out, tensors, backward, "cat")
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """out[..., k, ...] = t_k: the tensors (all of one shape) along a new axis ``dim``.
 
     dL/dt_k = g[..., k, ...]: the k-th slice of g along the new axis.

@@ -1,19 +1,21 @@
 """Loss functions as single ops: negative log-likelihood, cross-entropy (log-softmax and
 negative log-likelihood fused into one op) and squared error."""
+from __future__ import annotations
+
 from ..backend import get_array_module
 from ..operands import same_device
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_reduction(op, reduction):
+def check_reduction(op: str, reduction: str) -> None:
     """``reduction`` must be "mean", "sum" or "none"; ``op`` is the name the error gives."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def check_labels(op, logp, target):
+def check_labels(op: str, logp: Tensor, target: Tensor) -> None:
     """Labels must be an integer tensor of shape (B,), on the input's device, with values
     in [0, C), for input (B, C). ``op`` is the name the errors give."""
     same_device(op, logp, target)
@@ -36,7 +38,7 @@ def check_labels(op, logp, target):
                          f"for {C} classes")
 
 
-def nll_loss(logp, target, reduction="mean"):
+def nll_loss(logp: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood, logp: (B, C) log-probabilities, target: (B,) labels in [0, C).
 
         loss_b = -logp[b, target_b]          reduced by mean (1/B sum_b) or sum, or kept
@@ -61,7 +63,7 @@ def nll_loss(logp, target, reduction="mean"):
     return make_result(out, (logp, target), backward, "nll_loss")
 
 
-def cross_entropy(z, target, reduction="mean"):
+def cross_entropy(z: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Cross-entropy of raw scores, z: (B, C) logits, target: (B,) labels in [0, C).
 
         logp = log_softmax(z)                 (over the class axis, the stable way)
@@ -102,7 +104,7 @@ def _reduce(losses, reduction, n):
     return losses.sum() if reduction == "sum" else losses
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Squared error, loss_i = (input_i - target_i)^2, reduced by mean or sum, or kept.
 
         dL/dinput = 2 (input - target) g / n,   dL/dtarget = -dL/dinput

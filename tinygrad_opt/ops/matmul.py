@@ -1,13 +1,15 @@
 """Matrix products: ``a @ b`` (2-D and batched) and the affine map of a ``Linear`` layer."""
+from __future__ import annotations
+
 from ..operands import as_tensor, same_device, same_dtype
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
 
 
 def _swap_last(x):
     return x.swapaxes(-1, -2)
 
 
-def matmul(a, b):
+def matmul(a: Tensor, b: Tensor) -> Tensor:
     """out = a @ b,  a: (..., n, k), b: (..., k, m) -> out: (..., n, m).
 
     out_ij = sum_k a_ik b_kj, so dL/da_ik = sum_j g_ij b_kj and dL/db_kj = sum_i a_ik g_ij:
@@ -31,7 +33,8 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} @ {b.shape} do not fit; need (..., n, k) @ (..., k, m) "
                          f"with the same k (got k = {a.shape[-1]} and {b.shape[-2]})")
     # NumPy's own message for batch axes names neither matmul nor the shapes as the user wrote them
-    for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])):
+    # strict=False: the batch ranks may differ; broadcasting pairs the trailing axes only
+    for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2]), strict=False):
         if m != n and m != 1 and n != 1:
             raise ValueError(f"matmul: batch axes of shapes {a.shape} @ {b.shape} cannot broadcast: "
                              f"{a.shape[:-2]} and {b.shape[:-2]}, aligned from the right, must be equal "
@@ -45,7 +48,7 @@ def matmul(a, b):
     return make_result(out, (a, b), backward, "matmul")
 
 
-def linear(x, weight, bias=None):
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = x W^T + b,  x: (..., in), W: (out, in), b: (out,) -> out: (..., out).
 
     This is ``x @ W.T + b`` as one op (PyTorch's ``F.linear``), which saves two graph nodes

@@ -13,6 +13,8 @@ Integer and bool tensors follow PyTorch: ``sum`` and ``prod`` count in int64 (so
 (write ``t.float().mean()``). Reducing a zero-size axis: the sum is 0, the product 1, the
 mean nan; a maximum or minimum of no elements is undefined, and raises.
 """
+from __future__ import annotations
+
 import builtins
 import math
 import numbers
@@ -105,7 +107,9 @@ def _integer_sum_dtype(a):
     return numpy.int64 if a.dtype.kind in "biu" else None
 
 
-def sum(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+def sum(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+        axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
+        dtype: numpy.dtype | str | None = None) -> Tensor:
     """out = sum_i a_i.    dout/da_i = 1: each element receives g.
 
     A sum over no elements is 0. ``dtype``: convert the input first (as PyTorch).
@@ -119,7 +123,9 @@ def sum(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     return make_result(out, (a,), backward, "sum")
 
 
-def mean(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+def mean(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+         axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
+         dtype: numpy.dtype | str | None = None) -> Tensor:
     """out = (1/n) sum_i a_i over the n reduced elements.    dout/da_i = 1/n.
 
     The mean of no elements (n = 0) is nan, as in PyTorch. ``dtype``: convert the input
@@ -141,7 +147,9 @@ def mean(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     return make_result(out, (a,), backward, "mean")
 
 
-def var(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def var(a: Tensor, dim: int | tuple[int, ...] | None = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: int | None = None, axis: int | tuple[int, ...] | None = None,
+        keepdims: bool | None = None) -> Tensor:
     """out = sum_i (a_i - mean)^2 / (n - c) over the n reduced elements.
 
     c = 1 (``unbiased=True``, PyTorch's default: Bessel's correction), 0 for the population
@@ -167,7 +175,9 @@ def var(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None
     return make_result(out, (a,), backward, "var")
 
 
-def std(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def std(a: Tensor, dim: int | tuple[int, ...] | None = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: int | None = None, axis: int | tuple[int, ...] | None = None,
+        keepdims: bool | None = None) -> Tensor:
     """out = sqrt(var(a)), the standard deviation (unbiased by default, as PyTorch's).
 
     The chain rule through sqrt gives dout/da_i = (a_i - mean) / ((n - c) out).
@@ -177,7 +187,7 @@ def std(a, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None
     return sqrt(var(a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 
-def norm(a, p="fro", dim=None, keepdim=False):
+def norm(a: Tensor, p: float | str = "fro", dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
     """out = sqrt(sum_i a_i^2), the Euclidean (Frobenius) norm: PyTorch's default ``p``.
 
     dout/da_i = a_i / out. Where out = 0 (every a_i = 0) the gradient is 0, PyTorch's
@@ -208,7 +218,8 @@ def _nonempty(op, a, dim):
                            f"and a {op} of no elements is undefined")
 
 
-def amax(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amax(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+         axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None) -> Tensor:
     """out = max_i a_i (values only; ``dim`` may be a tuple).
 
     dout/da_i = 1/k for each of the k elements equal to the maximum, 0 elsewhere: ties
@@ -223,7 +234,8 @@ def amax(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return make_result(out, (a,), backward, "amax")
 
 
-def amin(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amin(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+         axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None) -> Tensor:
     """out = min_i a_i (values only).  dout/da_i = 1/k for each of the k minimal elements."""
     dim, keepdim = _dim("amin", a, dim, axis, keepdim, keepdims, tuple_ok=True)
     _nonempty("amin", a, dim)
@@ -262,7 +274,8 @@ def _with_indices(op, a, dim, keepdim, arg):
     return ValuesIndices(values, Tensor._wrap(index.astype(xp.int64, copy=False)))
 
 
-def max(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def max(a: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
+        keepdims: bool | None = None) -> Tensor | ValuesIndices:
     """``max(a)``: the largest element (ties share the gradient, see :func:`amax`).
     ``max(a, dim)``: ``(values, indices)`` along ``dim``; the gradient goes to each index.
     ``max(a, b)`` with a tensor ``b``: the elementwise maximum (:func:`~.select.maximum`).
@@ -277,7 +290,8 @@ def max(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _with_indices("max", a, dim, keepdim, get_array_module(a.array).argmax)
 
 
-def min(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def min(a: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None,
+        keepdims: bool | None = None) -> Tensor | ValuesIndices:
     """``min(a)``, ``min(a, dim)`` -> ``(values, indices)``, ``min(a, b)``: as :func:`max`."""
     if isinstance(dim, Tensor):
         return minimum(a, dim)
@@ -293,13 +307,15 @@ def _zero_index(a):
     return Tensor._wrap(get_array_module(a.array).zeros((), dtype="int64"))
 
 
-def argmax(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Tensor:
     """Index of the largest element along ``dim`` (of the flattened tensor for None): int64,
     not differentiable. Ties: the first, as PyTorch and NumPy."""
     return _arg("argmax", a, dim, keepdim, axis, keepdims)
 
 
-def argmin(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Tensor:
     """Index of the smallest element along ``dim`` (see :func:`argmax`)."""
     return _arg("argmin", a, dim, keepdim, axis, keepdims)
 
@@ -311,19 +327,23 @@ def _arg(op, a, dim, keepdim, axis, keepdims):
     return Tensor._wrap(get_array_module(a.array).asarray(index, dtype="int64"))
 
 
-def any(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def any(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+        axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None) -> Tensor:
     """True where any element along ``dim`` is nonzero (a bool tensor; not differentiable)."""
     dim, keepdim = _dim("any", a, dim, axis, keepdim, keepdims, tuple_ok=True)
     return Tensor._wrap(get_array_module(a.array).asarray(a.array.any(axis=dim, keepdims=keepdim)))
 
 
-def all(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def all(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+        axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None) -> Tensor:
     """True where every element along ``dim`` is nonzero (a bool tensor; not differentiable)."""
     dim, keepdim = _dim("all", a, dim, axis, keepdim, keepdims, tuple_ok=True)
     return Tensor._wrap(get_array_module(a.array).asarray(a.array.all(axis=dim, keepdims=keepdim)))
 
 
-def prod(a, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+def prod(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+         axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None,
+         dtype: numpy.dtype | str | None = None) -> Tensor:
     """out = prod_i a_i.    dout/da_i = prod_{j != i} a_j.
 
     Where no a_i is zero that is simply out / a_i, one division. At a zero the division

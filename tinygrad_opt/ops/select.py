@@ -4,6 +4,8 @@ Each passes the gradient to the value it picked. Where two values tie (``maximum
 with a = b, ``clamp`` at a bound) the rule is PyTorch's, stated in each docstring.
 Operands broadcast; the engine sums each gradient back to its input's shape.
 """
+from __future__ import annotations
+
 from ..backend import get_array_module
 from ..operands import as_tensor, same_device
 from ..tensor import Tensor, make_result
@@ -23,7 +25,7 @@ def _pair(op, a, b):
     return a, b
 
 
-def where(condition, input=None, other=None):
+def where(condition: Tensor, input: Tensor | float | None = None, other: Tensor | float | None = None) -> Tensor:
     """out_i = input_i where condition_i, else other_i.
 
     dout/dinput = condition, dout/dother = not condition: each side gets the gradient of
@@ -55,7 +57,7 @@ def where(condition, input=None, other=None):
     return make_result(out, (condition, input, other), backward, "where")
 
 
-def maximum(a, b, *, out=None):
+def maximum(a: Tensor, b: Tensor | float, *, out: Tensor | None = None) -> Tensor:
     """out_i = max(a_i, b_i); with ``out=t``, written into t in place (torch.optim's amsgrad:
     ``torch.maximum(v_max, v, out=v_max)``), by ``t.copy_``'s rules.
 
@@ -73,7 +75,7 @@ def maximum(a, b, *, out=None):
     return _into(make_result(result, (a, b), backward, "maximum"), out)
 
 
-def minimum(a, b, *, out=None):
+def minimum(a: Tensor, b: Tensor | float, *, out: Tensor | None = None) -> Tensor:
     """out_i = min(a_i, b_i).    dout/da = 1 where a < b, 1/2 where a = b, else 0; b likewise.
     With ``out=t``, written into t in place."""
     a, b = _pair("minimum", a, b)
@@ -92,7 +94,7 @@ def _into(result, into):
     return result if into is None else into.copy_(result)
 
 
-def clamp(a, min=None, max=None):
+def clamp(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
     """out = min(max(a, lo), hi), each element of a limited to [lo, hi].
 
     dout/da = 1 where lo <= a <= hi (the bounds included, as PyTorch), 0 outside.

@@ -4,14 +4,17 @@ which are reshapes to a computed shape), transpose, permute, clone, indexing.
 Their backward moves the gradient back the same way: reshape it to the old shape,
 transpose it back, or put it back at the indexed positions.
 """
+from __future__ import annotations
+
 import numbers
+from typing import Sequence
 
 from ..backend import get_array_module
 from ..operands import same_device
 from ..tensor import Tensor, make_result
 
 
-def reshape(a, shape):
+def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
     """out = a viewed with a new shape (same elements, same order).  dL/da = g reshaped back."""
     try:
         out = a.array.reshape(shape)
@@ -36,7 +39,7 @@ def _axis(op, a, dim, ndim=None):
     return dim % n
 
 
-def flatten(a, start_dim=0, end_dim=-1):
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Axes start_dim..end_dim merged into one: (2, 3, 4).flatten(1) is (2, 12). A reshape.
 
     A 0-d tensor becomes shape (1,), as in PyTorch.
@@ -53,13 +56,13 @@ def flatten(a, start_dim=0, end_dim=-1):
     return reshape(a, a.shape[:start] + (merged,) + a.shape[end + 1:])
 
 
-def unsqueeze(a, dim):
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
     """A new axis of size 1 at ``dim`` (in [-ndim-1, ndim]): (3,).unsqueeze(0) is (1, 3). A reshape."""
     d = _axis("unsqueeze", a, dim, a.ndim + 1)
     return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
 
 
-def squeeze(a, dim=None):
+def squeeze(a: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """Axes of size 1 removed: all of them, or only ``dim`` (an int or a tuple), as in PyTorch,
     where a named axis whose size is not 1 is left as it is. A reshape."""
     if dim is None:
@@ -70,14 +73,14 @@ def squeeze(a, dim=None):
     return reshape(a, tuple(n for d, n in enumerate(a.shape) if d not in drop))
 
 
-def clone(a):
+def clone(a: Tensor) -> Tensor:
     """out = a copy of a, with its own storage.    dL/da = g: the copy is the identity."""
     def backward(g):
         return (g,)
     return make_result(a.array.copy(), (a,), backward, "clone")
 
 
-def permute(a, dims):
+def permute(a: Tensor, dims: Sequence[int]) -> Tensor:
     """out = a with its axes reordered: out axis i is a's axis dims[i].
 
     The gradient is permuted back by the inverse permutation: a's axis dims[i] is g's axis i.
@@ -94,7 +97,7 @@ def permute(a, dims):
     return make_result(a.array.transpose(dims), (a,), backward, "permute")
 
 
-def transpose(a, dim0=-2, dim1=-1):
+def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """out = a with axes dim0 and dim1 swapped (PyTorch's ``transpose``).
 
     dL/da = g with dim0 and dim1 swapped back: a swap is its own inverse.
@@ -155,7 +158,7 @@ def _pytorch_steps(index):
     return tuple(first), tuple(second)
 
 
-def getitem(a, index):
+def getitem(a: Tensor, index: int | slice | tuple | Tensor | None) -> Tensor:
     """out = a[index], e.g. ``logp[arange(B), y]`` picks each row's target log-probability.
 
     dL/da is zero except at the picked positions, which receive g. An advanced index may

@@ -4,8 +4,10 @@
 deprecated guess (axis 0 for 1-D and 3-D input, else axis 1); here the guess is made only
 where it is the last axis (up to 2-D), and otherwise the call asks for ``dim``.
 """
+from __future__ import annotations
+
 from ..backend import get_array_module
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
 
 
 def _check_dim(op, a, dim):
@@ -21,7 +23,7 @@ def _check_dim(op, a, dim):
     return dim if ndim else None
 
 
-def log_softmax(a, dim=None):
+def log_softmax(a: Tensor, dim: int | None = None) -> Tensor:
     """out_i = a_i - log sum_j e^{a_j}     (over axis ``dim``), e.g. a: (B, C) logits.
 
     Stable form: with m = max_j a_j,  log sum_j e^{a_j} = m + log sum_j e^{a_j - m},
@@ -47,7 +49,7 @@ def log_softmax(a, dim=None):
     return make_result(out, (a,), backward, "log_softmax")
 
 
-def softmax(a, dim=None):
+def softmax(a: Tensor, dim: int | None = None) -> Tensor:
     """out_i = e^{a_i} / sum_j e^{a_j}     (over axis ``dim``); each slice sums to 1.
 
     Stable form: e^{a_i - m} / sum_j e^{a_j - m} with m = max_j a_j (the same ratio).

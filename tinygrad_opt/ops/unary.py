@@ -3,11 +3,13 @@
 Each derivative is written in terms of the output where that is cheaper: the forward
 result is kept by the closure anyway.
 """
+from __future__ import annotations
+
 from ..backend import get_array_module
-from ..tensor import make_result
+from ..tensor import Tensor, make_result
 
 
-def exp(a):
+def exp(a: Tensor) -> Tensor:
     """out = e^a.    dout/da = e^a = out."""
     out = get_array_module(a.array).exp(a.array)
 
@@ -16,7 +18,7 @@ def exp(a):
     return make_result(out, (a,), backward, "exp")
 
 
-def log(a):
+def log(a: Tensor) -> Tensor:
     """out = ln a.    dout/da = 1/a."""
     out = get_array_module(a.array).log(a.array)
 
@@ -25,7 +27,7 @@ def log(a):
     return make_result(out, (a,), backward, "log")
 
 
-def log1p(a):
+def log1p(a: Tensor) -> Tensor:
     """out = ln(1 + a), exact for tiny a where 1 + a would round.    dout/da = 1 / (1 + a)."""
     out = get_array_module(a.array).log1p(a.array)
 
@@ -34,7 +36,7 @@ def log1p(a):
     return make_result(out, (a,), backward, "log1p")
 
 
-def square(a):
+def square(a: Tensor) -> Tensor:
     """out = a^2.    dout/da = 2a."""
     out = a.array * a.array
 
@@ -43,7 +45,7 @@ def square(a):
     return make_result(out, (a,), backward, "square")
 
 
-def sign(a):
+def sign(a: Tensor) -> Tensor:
     """out = -1, 0 or 1 by the sign of a.    dout/da = 0 everywhere (a step function; 0 at a = 0 too, as PyTorch)."""
     xp = get_array_module(a.array)
     out = xp.sign(a.array)
@@ -53,7 +55,7 @@ def sign(a):
     return make_result(out, (a,), backward, "sign")
 
 
-def sin(a):
+def sin(a: Tensor) -> Tensor:
     """out = sin a.    dout/da = cos a."""
     xp = get_array_module(a.array)
     out = xp.sin(a.array)
@@ -63,7 +65,7 @@ def sin(a):
     return make_result(out, (a,), backward, "sin")
 
 
-def cos(a):
+def cos(a: Tensor) -> Tensor:
     """out = cos a.    dout/da = -sin a."""
     xp = get_array_module(a.array)
     out = xp.cos(a.array)
@@ -73,7 +75,7 @@ def cos(a):
     return make_result(out, (a,), backward, "cos")
 
 
-def sqrt(a):
+def sqrt(a: Tensor) -> Tensor:
     """out = sqrt(a).    dout/da = 1 / (2 sqrt(a)) = 1 / (2 out)  (inf at a = 0, as PyTorch)."""
     out = get_array_module(a.array).sqrt(a.array)
 
@@ -82,7 +84,7 @@ def sqrt(a):
     return make_result(out, (a,), backward, "sqrt")
 
 
-def abs(a):
+def abs(a: Tensor) -> Tensor:
     """out = |a|.    dout/da = sign(a): 1 for a > 0, -1 for a < 0, and 0 at a = 0 (as PyTorch)."""
     xp = get_array_module(a.array)
     out = xp.abs(a.array)
@@ -92,7 +94,7 @@ def abs(a):
     return make_result(out, (a,), backward, "abs")
 
 
-def relu(a):
+def relu(a: Tensor) -> Tensor:
     """out = max(a, 0).    dout/da = 1 where a > 0, else 0 (0 at the kink a = 0, as PyTorch)."""
     out = get_array_module(a.array).maximum(a.array, 0)
 
@@ -101,7 +103,7 @@ def relu(a):
     return make_result(out, (a,), backward, "relu")
 
 
-def tanh(a):
+def tanh(a: Tensor) -> Tensor:
     """out = tanh a.    dout/da = 1 - tanh^2 a = 1 - out^2."""
     out = get_array_module(a.array).tanh(a.array)
 
@@ -110,7 +112,7 @@ def tanh(a):
     return make_result(out, (a,), backward, "tanh")
 
 
-def sigmoid(a):
+def sigmoid(a: Tensor) -> Tensor:
     """out = 1 / (1 + e^-a).    dout/da = out (1 - out).
 
     Stable in both tails. With e = e^-|a| (never above 1, so never overflowing):

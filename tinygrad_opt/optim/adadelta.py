@@ -10,7 +10,12 @@ of its own past *steps*, so the step has the units of the parameter ("no learnin
 in the paper). PyTorch keeps a learning rate that scales the step, default 1.0 (the paper's
 algorithm). Here eps sits **inside** both square roots, as in the paper.
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..backend import Array, get_array_module
+from ..tensor import Tensor
 from .optimizer import Optimizer, check_unit_interval
 
 
@@ -20,18 +25,19 @@ class Adadelta(Optimizer):
     State per parameter: ``step``, ``square_avg`` (v_t) and ``acc_delta`` (u_t).
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
-    def check_hyperparameters(self, group, owner):
+    def check_hyperparameters(self, group: dict, owner: str) -> None:
         super().check_hyperparameters(group, owner)
         check_unit_interval(owner, "rho", group["rho"])
 
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         xp = get_array_module(param)
         return {"step": 0, "square_avg": xp.zeros_like(param), "acc_delta": xp.zeros_like(param)}
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         xp = get_array_module(p)
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         v, u = state["square_avg"], state["acc_delta"]

@@ -21,7 +21,12 @@ Variants, and which one this is:
   ``v_t^max = max(v_{t-1}^max, v_t)``. PyTorch (and this code) takes the maximum of the raw
   v_t and bias-corrects the maximum.
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..backend import Array, get_array_module
+from ..tensor import Tensor
 from . import fast_paths
 from .optimizer import Optimizer, zeros_state
 
@@ -35,19 +40,20 @@ class Adam(Optimizer):
 
     optional_state = ("max_exp_avg_sq",)
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 amsgrad: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         xp = get_array_module(param)
         state = {"step": 0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = xp.zeros_like(param)
         return state
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         xp = get_array_module(p)
         lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -73,11 +79,12 @@ class AdamW(Adam):
 
     coupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
+                 amsgrad: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          maximize=maximize)
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         p *= 1 - group["lr"] * group["weight_decay"]          # theta_{t-1} <- theta_{t-1} (1 - gamma lambda)
         super().update(p, g, state, group)                    # then Adam's step

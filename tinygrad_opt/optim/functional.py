@@ -24,12 +24,16 @@ The rules are the course's own solutions, which differ in two places from ``torc
 * RMSprop puts epsilon **inside** the square root, ``p = p - lr g / sqrt(epsilon + s)``
   (PyTorch: ``g / (sqrt(s) + eps)``).
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..backend import Array, get_array_module
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
 
-def zero_grad(params):
+def zero_grad(params: Sequence[Tensor]) -> None:
     """Clear the gradients of ``params`` (they accumulate over successive backward calls)."""
     for par in params:
         if par.grad is not None:
@@ -45,7 +49,7 @@ def _buffers_and_backward(name, loss, params, buffers):
     buffers = [b if isinstance(b, Tensor) else Tensor._wrap(b) for b in buffers]
     if len(buffers) != len(params):
         raise ValueError(f"{name}: got {len(buffers)} buffers for {len(params)} parameters (one per parameter)")
-    for i, (par, b) in enumerate(zip(params, buffers)):
+    for i, (par, b) in enumerate(zip(params, buffers, strict=True)):
         if b.shape != par.shape:
             raise ValueError(f"{name}: buffer {i} has shape {b.shape}, parameter {i} has shape {par.shape}")
     zero_grad(params)
@@ -53,7 +57,7 @@ def _buffers_and_backward(name, loss, params, buffers):
     return buffers
 
 
-def gradient_update(loss, params, lr=1e-3):
+def gradient_update(loss: Tensor, params: Sequence[Tensor], lr: float = 1e-3) -> None:
     """Gradient descent:  p <- p - lr * dloss/dp,  for every parameter in ``params``."""
     params = list(params)
     zero_grad(params)
@@ -63,7 +67,8 @@ def gradient_update(loss, params, lr=1e-3):
             par -= lr * par.grad
 
 
-def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
+def momentum_update(loss: Tensor, params: Sequence[Tensor], grad_vel: Sequence[Tensor | Array], lr: float = 1e-3,
+                    beta: float = 0.8) -> None:
     """Momentum (Sutskever et al. 2013), the course's form; ``grad_vel`` holds the velocities v:
 
         v <- -lr * dloss/dp + beta * v
@@ -72,12 +77,13 @@ def momentum_update(loss, params, grad_vel, lr=1e-3, beta=0.8):
     params = list(params)
     velocities = _buffers_and_backward("momentum_update", loss, params, grad_vel)
     with no_grad():
-        for par, vel in zip(params, velocities):
+        for par, vel in zip(params, velocities, strict=True):
             vel.copy_(-lr * par.grad + beta * vel)
             par += vel
 
 
-def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
+def rmsprop_update(loss: Tensor, params: Sequence[Tensor], grad_sq: Sequence[Tensor | Array], lr: float = 1e-3,
+                   alpha: float = 0.8, epsilon: float = 1e-8) -> None:
     """RMSprop, the course's form; ``grad_sq`` holds the running averages s of squared gradients:
 
         s <- alpha * s + (1 - alpha) * g^2
@@ -86,6 +92,6 @@ def rmsprop_update(loss, params, grad_sq, lr=1e-3, alpha=0.8, epsilon=1e-8):
     params = list(params)
     averages = _buffers_and_backward("rmsprop_update", loss, params, grad_sq)
     with no_grad():
-        for par, gsq in zip(params, averages):
+        for par, gsq in zip(params, averages, strict=True):
             gsq.copy_(alpha * gsq + (1 - alpha) * par.grad ** 2)
             par -= lr * (par.grad / (epsilon + gsq) ** 0.5)

@@ -13,7 +13,12 @@ momentum schedule mu_t (psi = ``momentum_decay``) warms the momentum up over the
 hundred steps; the bias correction of the first moment then uses the product of the mu's
 instead of ``beta1^t``. ``state["mu_product"]`` carries prod_{i<=t} mu_i (a number).
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..backend import Array, get_array_module
+from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -23,20 +28,21 @@ class NAdam(Optimizer):
     State per parameter: ``step``, ``mu_product``, ``exp_avg`` (m_t), ``exp_avg_sq`` (v_t).
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                 *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum_decay: float = 4e-3, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, maximize=maximize))
 
-    def check_hyperparameters(self, group, owner):
+    def check_hyperparameters(self, group: dict, owner: str) -> None:
         super().check_hyperparameters(group, owner)
         check_nonnegative(owner, "momentum_decay", group["momentum_decay"])
 
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         xp = get_array_module(param)
         return {"step": 0, "mu_product": 1.0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         xp = get_array_module(p)
         lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
         psi = group["momentum_decay"]

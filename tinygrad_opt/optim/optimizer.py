@@ -51,11 +51,15 @@ is a ``defaultdict(dict)`` as in torch.optim.
 exactly: the groups' options and every parameter's state, parameters named by their index
 in the order of ``param_groups`` (the format of ``torch.optim``).
 """
+from __future__ import annotations
+
 import math
 import numbers
 from collections import defaultdict
+from typing import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -84,7 +88,7 @@ class Optimizer:
     # fast(self, p, g, state, group) while the class's update is still that rule
     fast_path = None
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict) -> None:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)    # as torch.optim: state = self.state[p]; if not state: ...
         self.param_groups = []
@@ -108,7 +112,7 @@ class Optimizer:
         return type(self).__name__
 
     # -- parameter groups -------------------------------------------------------------------
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict) -> None:
         """Add a group ``{"params": ..., <options>}``; missing options come from ``defaults``."""
         n = len(self.param_groups)
         if not isinstance(param_group, dict):
@@ -148,7 +152,7 @@ class Optimizer:
         self.check_hyperparameters(group, owner)
         self.param_groups.append(group)
 
-    def check_hyperparameters(self, group, owner):
+    def check_hyperparameters(self, group: dict, owner: str) -> None:
         """Raise ValueError for an invalid option of ``group``: ``lr``, and the common options
         ``eps``, ``weight_decay`` and ``betas`` where the group has them. An algorithm with
         options of its own checks them too (``super().check_hyperparameters(group, owner)``)."""
@@ -160,7 +164,7 @@ class Optimizer:
                 check_nonnegative(owner, name, group[name])
 
     # -- per-parameter state ---------------------------------------------------------------
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         """The fresh state of one parameter (its ``data`` array): ``{"step": 0, <arrays>}``.
 
         Subclasses return their running averages here; ``load_state_dict`` also uses it to
@@ -168,7 +172,7 @@ class Optimizer:
         """
         return {"step": 0}
 
-    def state_for(self, p, group):
+    def state_for(self, p: Tensor, group: dict) -> dict:
         """``self.state[p]``, created by ``init_state`` on the parameter's first step."""
         state = self.state.get(p)
         if not state:
@@ -176,7 +180,7 @@ class Optimizer:
         return state
 
     # -- the training-loop calls -------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: ``None`` (default), or new zero arrays with ``set_to_none=False``.
 
         (A new array, not an in-place fill: gradient arrays may be shared, see module doc.)
@@ -188,7 +192,7 @@ class Optimizer:
                 else:
                     p.grad = Tensor._wrap(backend.get_array_module(p.grad.array).zeros_like(p.grad.array))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
         loss = self.evaluate_closure(closure)
         fast = self.fast_path is not None and type(self).update is self.fast_path[0]
@@ -206,7 +210,7 @@ class Optimizer:
                 p._bump_version()
         return loss
 
-    def check_grad(self, p, g, i):
+    def check_grad(self, p: Tensor, g: int, i: int) -> None:
         """Refuse a ``.grad`` that does not match its parameter (it could only be broadcast wrongly)."""
         grad, data = p._grad.array, p.array
         # arrays of one type live on one device (backend.backend_of): device_of only when the types differ
@@ -217,7 +221,7 @@ class Optimizer:
                              f"parameter has shape {tuple(data.shape)}, dtype {data.dtype} on "
                              f"{backend.device_of(data)}; a gradient must match its parameter")
 
-    def gradient(self, p, group):
+    def gradient(self, p: Tensor, group: dict) -> Array:
         """g_t, the gradient the rule follows: ``-grad`` with maximize, plus ``lambda theta``
         with (coupled) weight decay. ``p.grad``'s own array when neither is set: read only."""
         g = p._grad.array
@@ -227,7 +231,7 @@ class Optimizer:
             g = g + group["weight_decay"] * p.array
         return g
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         """The algorithm's rule: change the parameter's array ``p`` in place, given the
         effective gradient ``g`` (an array, read only), this parameter's ``state``
         (``state["step"]`` is t, already counted) and its group's options."""
@@ -235,7 +239,7 @@ class Optimizer:
                                   f"(or override step() itself)")
 
     @staticmethod
-    def evaluate_closure(closure):
+    def evaluate_closure(closure: Callable[[], Tensor] | None) -> Tensor | None:
         """Call ``closure()`` (which recomputes the loss and its gradients) if given; return its loss."""
         if closure is None:
             return None
@@ -243,7 +247,7 @@ class Optimizer:
             return closure()
 
     # -- saving and loading ------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """``{"state": {index: {name: array copy or number}}, "param_groups": [{options, "params": [indices]}]}``.
 
         Parameters are numbered 0, 1, ... through the groups in order. Arrays are copies on
@@ -263,7 +267,7 @@ class Optimizer:
                     state[index_of[id(p)]] = {k: _copy(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict) -> None:
         """Restore options and state saved by ``state_dict()`` (of an optimizer over the same
         parameter shapes). Everything is checked before anything changes: group and parameter
         counts, group options, state entries and array shapes. Each entry keeps its kind
@@ -283,7 +287,7 @@ class Optimizer:
             raise ValueError(f"{name}: the state_dict has {len(saved_groups)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
         new_groups, params, group_of = [], [], []
-        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{name}: param_groups[{g}] has {len(saved['params'])} parameters in the "
                                  f"state_dict and {len(group['params'])} in this optimizer")
@@ -318,7 +322,7 @@ class Optimizer:
             # None where the rule makes none: a torch.optim-style step() keeps what it saved
             fresh = {} if own_step else {**{k: p.array for k in optional}, **expected}
             new_state[p] = {k: self._load_value(name, index, k, v, p, fresh.get(k)) for k, v in saved.items()}
-        for group, new_group in zip(self.param_groups, new_groups):
+        for group, new_group in zip(self.param_groups, new_groups, strict=True):
             group.update(new_group)
         self.state = defaultdict(dict, new_state)
 
@@ -353,7 +357,7 @@ class Optimizer:
         host = backend.to_numpy(value).astype(dtype, copy=True)
         return backend.backend_of(p.array).from_host(host)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{self._name()} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -362,7 +366,7 @@ class Optimizer:
 
 
 # -- helpers shared by the algorithms ------------------------------------------------------------
-def zeros_state(state, name, like):
+def zeros_state(state: dict, name: str, like: Array) -> Array:
     """``state[name]``, created as zeros shaped like ``like`` the first time it is asked for.
 
     For a buffer only an option needs: the option may be switched on after the first step.
@@ -380,7 +384,7 @@ def _copy(value):
     return value.copy() if hasattr(value, "shape") else value
 
 
-def short_repr(value, limit=40):
+def short_repr(value: object, limit: int = 40) -> str:
     """``repr(value)`` on one line, cut to ``limit`` characters, for error messages."""
     text = " ".join(repr(value).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -392,7 +396,7 @@ def _number(owner, name, value):
     return float(value)
 
 
-def check_nonnegative(owner, name, value):
+def check_nonnegative(owner: str, name: str, value: float) -> None:
     """``name`` finite and >= 0, e.g. ``check_nonnegative("SGD", "learning rate lr", -0.1)`` raises."""
     v = _number(owner, name, value)
     if not math.isfinite(v):                # inf passes ">= 0", and nan would be called negative
@@ -401,14 +405,14 @@ def check_nonnegative(owner, name, value):
         raise ValueError(f"{owner}: invalid {name}: {value} (must be >= 0)")
 
 
-def check_unit_interval(owner, name, value, closed=True):
+def check_unit_interval(owner: str, name: str, value: float, closed: bool = True) -> None:
     """``name`` in [0, 1] (``closed``) or [0, 1)."""
     v = _number(owner, name, value)
     if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
         raise ValueError(f"{owner}: invalid {name}: {value} (must be in [0, 1{']' if closed else ')'})")
 
 
-def check_betas(owner, betas):
+def check_betas(owner: str, betas: tuple[float, float]) -> None:
     """Two coefficients, each in [0, 1)."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")

@@ -16,12 +16,18 @@ Where eps sits: here (PyTorch, Keras) **outside** the square root, ``g / (sqrt(v
 The course's ``rmsprop_update`` (``functional.py``) puts it inside, ``g / sqrt(v + eps)``;
 both are in use, and they differ most where ``v`` is tiny.
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..backend import Array, get_array_module
+from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative, zeros_state
 
 
 class RMSprop(Optimizer):
-    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False)``.
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+    *, maximize=False)``.
 
     State per parameter: ``step``, ``square_avg`` (v_t), with ``centered`` ``grad_avg``
     (a_t), with momentum ``momentum_buffer`` (b_t); these two are made on first use when the
@@ -30,17 +36,18 @@ class RMSprop(Optimizer):
 
     optional_state = ("grad_avg", "momentum_buffer")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def check_hyperparameters(self, group, owner):
+    def check_hyperparameters(self, group: dict, owner: str) -> None:
         super().check_hyperparameters(group, owner)
         check_nonnegative(owner, "alpha", group["alpha"])
         check_nonnegative(owner, "momentum", group["momentum"])
 
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         xp = get_array_module(param)
         state = {"step": 0, "square_avg": xp.zeros_like(param)}
         if group["centered"]:
@@ -49,7 +56,7 @@ class RMSprop(Optimizer):
             state["momentum_buffer"] = xp.zeros_like(param)
         return state
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         xp = get_array_module(p)
         lr, alpha, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
         v = state["square_avg"]

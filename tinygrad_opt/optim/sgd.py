@@ -20,7 +20,12 @@ learning rate changes (a schedule), they part: PyTorch's form applies the *new* 
 whole accumulated history at once (a drop of lr by 10x shrinks the very next step 10x),
 Sutskever's keeps the old steps at their old scale and lets them fade out at rate ``mu``.
 """
-from ..backend import get_array_module
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..backend import Array, get_array_module
+from ..tensor import Tensor
 from . import fast_paths
 from .optimizer import Optimizer, check_nonnegative, zeros_state
 
@@ -33,24 +38,25 @@ class SGD(Optimizer):
 
     optional_state = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 *, maximize=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
-    def check_hyperparameters(self, group, owner):
+    def check_hyperparameters(self, group: dict, owner: str) -> None:
         super().check_hyperparameters(group, owner)
         check_nonnegative(owner, "momentum", group["momentum"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"{owner}: Nesterov momentum needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
-    def init_state(self, param, group):
+    def init_state(self, param: Array, group: dict) -> dict:
         if group["momentum"]:
             return {"step": 0, "momentum_buffer": get_array_module(param).zeros_like(param)}
         return {"step": 0}
 
-    def update(self, p, g, state, group):
+    def update(self, p: Array, g: Array, state: dict, group: dict) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         if mu:
             first = "momentum_buffer" not in state or state["step"] == 1     # the first step with momentum
