@@ -266,9 +266,13 @@ def test_zero_grad_and_closure():
 # -- properties ---------------------------------------------------------------------------------
 # On each backend (the device_backend fixture): it only switches the default backend, so sharing
 # it between Hypothesis examples is fine -- hence the suppressed function_scoped_fixture check.
+# Hypothesis 6.96 (the floor, .ci/floors) at random reports data_too_large for draws as small as
+# three numbers (a class and two bounded floats; seen in .ci/floors on 2026-12-03): suppressed too,
+# since every draw here is bounded (vectors of at most 6 elements).
 finite = st.floats(-10, 10, allow_nan=False)
 vectors = arrays(np.float64, st.integers(1, 6), elements=finite)
-on_each_backend = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_backend = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.data_too_large])
 
 
 def _device(host, like):
