@@ -224,6 +224,16 @@ def logsumexp64(x):
     return m + np.log(np.exp(x - m).sum(axis=1, keepdims=True))
 
 
+def test_the_mean_loss_of_huge_float32_losses_does_not_overflow_their_sum():
+    """Two losses of 2e38 each: a float32 sum is inf, their mean 2e38 (PyTorch sums in float64 on the CPU)."""
+    x = np.array([[1e38, -1e38], [1e38, -1e38]], np.float32)
+    labels = Tensor(np.array([1, 1]))
+    for loss in (F.cross_entropy(Tensor(x), labels), F.nll_loss(F.log_softmax(Tensor(x), dim=1), labels),
+                 F.mse_loss(Tensor(np.full(2, 1.4e19, np.float32)), Tensor(np.zeros(2, np.float32)))):
+        assert loss.dtype == np.float32 and np.isfinite(loss.item()), loss
+    assert F.cross_entropy(Tensor(x), labels).item() == np.float32(2e38)
+
+
 @pytest.mark.parametrize("dtype, bound", [(np.float32, 1e38), (np.float64, 1e300)])
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())

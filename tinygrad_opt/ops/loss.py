@@ -97,10 +97,13 @@ def cross_entropy(z: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 def _reduce(losses, reduction, n):
-    """The losses reduced: their mean (over n), their sum, or kept. n in the losses' dtype: NumPy 1
-    turns a float32 scalar divided by an int into float64."""
+    """The losses reduced: their mean (over n), their sum, or kept, in the losses' dtype.
+
+    The mean is summed in float64, as PyTorch accumulates on the CPU: float32 losses near the
+    format's largest value (logits of 1e38) overflow a float32 sum although their mean does not.
+    """
     if reduction == "mean":
-        return losses.sum() / losses.dtype.type(n)
+        return (losses.sum(dtype="float64") / n).astype(losses.dtype)
     return losses.sum() if reduction == "sum" else losses
 
 
