@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from coursework_mutants import MUTANTS, source
+from coursework_mutants import MUTANTS, SOLUTIONS, source
 from tinygrad_opt.coursework.__main__ import main
 from tinygrad_opt.coursework.config import default_tests
 from tinygrad_opt.coursework.grading import grade
@@ -289,52 +289,7 @@ def test_code_written_to_the_projects_own_contract_is_graded(tmp_path):
     assert list(failed) == ["Adagrad: lr decay"] and "look at lr decay: gamma_t" in failed["Adagrad: lr decay"]
 
 
-ADAM_AS_TORCH_OPTIM = '''
-import math
-
-import tinygrad_opt as torch
-from tinygrad_opt.optim import Optimizer
-
-
-class Adam(Optimizer):
-    """torch.optim's single-tensor Adam: lerp_, addcmul_, addcdiv_, add(alpha=), maximum(out=)."""
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad if not group["maximize"] else -p.grad
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = torch.tensor(0.0)
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
-                step_t += 1
-                if group["weight_decay"] != 0:
-                    grad = grad.add(p, alpha=group["weight_decay"])
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
-                step = step_t.item()
-                step_size = group["lr"] / (1 - beta1 ** step)
-                bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-                if group["amsgrad"]:
-                    torch.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-                    denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(group["eps"])
-                else:
-                    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(group["eps"])
-                p.addcdiv_(exp_avg, denom, value=-step_size)
-'''
+ADAM_AS_TORCH_OPTIM = (SOLUTIONS / "adam_as_torch_optim.py").read_text()
 
 
 def test_adam_in_torch_optims_own_idioms_gets_full_marks(tmp_path):
