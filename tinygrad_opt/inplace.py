@@ -102,8 +102,13 @@ class InPlace:
         return self
 
     def lerp_(self, end: Tensor, weight: Tensor | float) -> Tensor:
-        """self <- self + weight * (end - self), in place (m <- m + (1 - beta1)(g - m) is Adam's m update)."""
-        weight = self._number("lerp_", "weight", weight)
+        """self <- self + weight * (end - self), in place (m <- m + (1 - beta1)(g - m) is Adam's m update).
+
+        ``weight``: a number, or a tensor of weights that broadcasts to self's shape."""
+        if isinstance(weight, InPlace) and weight.numel() != 1:
+            weight = self._operand("lerp_", weight, self.shape)
+        else:
+            weight = self._number("lerp_", "weight", weight)
         end = self._inplace("lerp_", end)
         self.array += weight * (end - self.array)
         self._bump_version()

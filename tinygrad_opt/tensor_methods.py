@@ -86,7 +86,10 @@ class TensorMethods:
         return ops.add(self, _scaled("addcdiv", self, ops.div(tensor1, tensor2), value))
 
     def lerp(self, end: Tensor, weight: Tensor | float) -> Tensor:
-        """self + weight * (end - self): the linear interpolation from self (weight 0) to end (weight 1)."""
+        """self + weight * (end - self): the linear interpolation from self (weight 0) to end (weight 1).
+        ``weight``: a number, or a tensor (which then gets its gradient too, as in PyTorch)."""
+        if isinstance(weight, TensorMethods) and weight.numel() != 1:
+            return ops.add(self, ops.mul(ops.sub(end, self), weight))
         return ops.add(self, _scaled("lerp", self, ops.sub(end, self), weight))
     matmul = mm = __matmul__
 

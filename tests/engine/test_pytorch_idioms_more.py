@@ -210,3 +210,37 @@ def test_a_non_leaf_without_retain_grad_keeps_no_grad():
     h = x * 2
     (h * h).sum().backward()
     assert h.grad is None and x.grad is not None
+
+
+def test_gather_with_a_smaller_index_takes_the_inputs_first_rows_as_pytorch():
+    """out has index's shape: out[i][j] = a[i][index[i][j]] for i < index.size(0) (NumPy would broadcast)."""
+    a = torch.arange(16.0).reshape(4, 4).requires_grad_()
+    out = a.gather(1, torch.tensor([[0, 1]]))
+    assert out.tolist() == [[0.0, 1.0]]
+    out.sum().backward()
+    expected = np.zeros((4, 4))
+    expected[0, :2] = 1
+    np.testing.assert_array_equal(a.grad.numpy(), expected)
+    with pytest.raises(ValueError, match=r"gather: index of shape \(5, 1\) does not fit input of shape \(4, 4\)"):
+        a.gather(1, torch.zeros(5, 1).long())
+
+
+@pytest.mark.parametrize("select", [lambda a: a.gather(1, torch.tensor([[-1], [0], [0], [0]])),
+                                    lambda a: a.index_select(0, torch.tensor([-1])),
+                                    lambda a: a.gather(1, torch.tensor([[4], [0], [0], [0]]))])
+def test_an_index_out_of_range_is_an_error_never_counted_from_the_end(select):
+    a = torch.arange(16.0).reshape(4, 4)
+    with pytest.raises(IndexError, match=r"index (-1|4) is out of range for dimension [01] of size 4"):
+        select(a)
+
+
+def test_lerp_takes_a_tensor_of_weights_as_pytorch():
+    start, end, weight = np.zeros((2, 3)), np.ones((2, 3)), np.array([[0.5], [0.25]])
+    m = torch.tensor(start)
+    m.lerp_(torch.tensor(end), torch.tensor(weight))
+    np.testing.assert_allclose(m.numpy(), start + weight * (end - start))
+    w = torch.tensor(weight, requires_grad=True)
+    out = torch.tensor(start).lerp(torch.tensor(end), w)
+    np.testing.assert_allclose(out.detach().numpy(), start + weight * (end - start))
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), (end - start).sum(axis=1, keepdims=True))   # d/dw = end - start

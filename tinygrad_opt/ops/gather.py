@@ -59,12 +59,18 @@ def repeat(a: Tensor, sizes: Sequence[int]) -> Tensor:
     return make_result(out, (a,), backward, "repeat")
 
 
-def _index_tensor(op, a, index):
+def _index_tensor(op, a, index, d):
+    """index's array, its entries checked to lie in [0, n) for a's axis d of size n, as PyTorch
+    checks them (NumPy would read index -1 as the last entry)."""
     if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor (torch.tensor([...]) of int64), got "
                         f"{getattr(index, 'dtype', type(index).__name__)}")
     same_device(op, a, index)
-    return index.array
+    idx, n = index.array, a.shape[d]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {bad} is out of range for dimension {d} of size {n} (shape {a.shape})")
+    return idx
 
 
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -74,11 +80,14 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     dL/da = zeros with g added at the gathered positions (a position gathered twice gets both).
     """
     d = _axis("gather", a, dim)
-    idx = _index_tensor("gather", a, index)
-    if idx.ndim != a.ndim:
-        raise ValueError(f"gather: index must have as many dimensions as the input, got {idx.shape} and {a.shape}")
+    idx = _index_tensor("gather", a, index, d)
+    if idx.ndim != a.ndim or any(m > n for i, (m, n) in enumerate(zip(idx.shape, a.shape, strict=True)) if i != d):
+        raise ValueError(f"gather: index of shape {idx.shape} does not fit input of shape {a.shape}: it needs as "
+                         f"many dimensions, and no larger size on any dimension but dim={dim}")
     xp = get_array_module(a.array)
-    out = xp.take_along_axis(a.array, idx, axis=d)
+    # the output has index's shape (as PyTorch): only a's first idx.shape[i] entries on the other axes
+    corner = tuple(slice(None) if i == d else slice(0, m) for i, m in enumerate(idx.shape))
+    out = xp.take_along_axis(a.array[corner], idx, axis=d)
 
     def backward(g):
         grad = xp.zeros_like(a.array)
@@ -96,7 +105,7 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     dL/da = zeros with g added back at the chosen entries (an entry chosen twice gets both).
     """
     d = _axis("index_select", a, dim)
-    idx = _index_tensor("index_select", a, index)
+    idx = _index_tensor("index_select", a, index, d)
     if idx.ndim != 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
     xp = get_array_module(a.array)
