@@ -28,6 +28,8 @@ decides the result.
    ``import tinygrad_opt`` time, peak memory of an MNIST training run, and the wall time of a
    whole ``mnist_optimizers`` run for one optimizer (load, 3000 iterations, evaluation).
 5. With ``--backend cupy``: the MLP at batch sizes 100 to 8192, iterations per second.
+6. The main job quiet and beside one busy core, on one BLAS thread and on the library's default
+   (``experiments/busy_machine.py --threads-list 1,0``; about 1.5 minutes on two idle cores).
 """
 import functools
 import gc
@@ -48,7 +50,7 @@ from tinygrad_opt import Tensor, backend, nn, optim
 import tinygrad_opt.nn.functional as F
 from tinygrad_opt.data import mnist
 
-from . import common, frameworks, numpy_mlp
+from . import busy_machine, common, frameworks, numpy_mlp
 from .narrow_linear.models import DeepNarrowLNN
 
 REPO = Path(__file__).resolve().parents[1]
@@ -462,7 +464,7 @@ def bench_gpu(args, progress, gpu):
     return ["batch", "iterations/s", "examples/s"], rows, record
 
 
-PARTS = ("gpu", "mlp", "frameworks", "narrow", "ops", "startup", "faults")   # gpu: only with a GPU backend
+PARTS = ("gpu", "mlp", "frameworks", "narrow", "ops", "startup", "faults", "busy")   # gpu: only with a GPU backend
 
 
 def _load():
@@ -521,7 +523,7 @@ def main(argv=None):
     n_frameworks = len(frameworks.available()) if "frameworks" in parts else 0
     per_round = {"gpu": 4 if on_gpu else 0, "mlp": 3 * (4 if torch else 3), "frameworks": n_frameworks,
                  "narrow": 3 if torch else 2,
-                 "ops": 5 if torch else 3, "startup": 0, "faults": 0}
+                 "ops": 5 if torch else 3, "startup": 0, "faults": 0, "busy": 0}
     n_runs = args.rounds * sum(per_round[x] for x in parts)
     with common.progress(total=n_runs, desc="benchmark", disable=args.no_progress) as bar:
         if on_gpu:
@@ -554,11 +556,28 @@ def main(argv=None):
               f"{pf['default']['page_faults_per_step']:.1f} page faults and {pf['default']['ms_per_step']:.3f} ms "
               f"per step; with TINYGRAD_OPT_MALLOC_TOP_PAD=0 (malloc left alone): "
               f"{pf['top_pad_0']['page_faults_per_step']:.1f} and {pf['top_pad_0']['ms_per_step']:.3f} ms")
+    if "busy" in parts:
+        results["busy_machine"] = bench_busy_machine(args, out)
     results["load_average_end"] = _load()
     print(f"\nload average at the end: {_load()}")
     common.save_json(out / "benchmark.json", results)
     print(f"\nwrote {out / 'benchmark.json'}")
     return results
+
+
+def bench_busy_machine(args, out):
+    """The main job quiet and beside one busy core, on one BLAS thread and on the library's default
+    (``experiments/busy_machine.py``; issue 16's target: busy within 1.6x of quiet)."""
+    argv = ["--threads-list", "1,0", "--no-progress", "--out", str(out / "busy_machine")]
+    argv += (["--quick"] if args.quick else []) + (["--data", str(args.data)] if args.data else [])
+    print("\nThe main job quiet and beside one busy core (python -m experiments.busy_machine --threads-list 1,0)")
+    try:
+        return busy_machine.main(argv)
+    except RuntimeError as e:          # the main job could not run (MNIST missing): said, not fatal
+        lines = str(e).splitlines()
+        why = next((line.removeprefix("error: ") for line in lines if line.startswith("error: ")), lines[0])
+        print(f"not measured ({why})")
+        return {"error": why}
 
 
 def _print_startup(im):

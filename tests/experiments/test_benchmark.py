@@ -30,10 +30,13 @@ def test_benchmark_quick_records_every_measurement(tmp_path, capsys):
     assert math.isfinite(results["op_overhead"]["fixed_cost_per_step_us"])
     assert results["import_and_memory"]["import_seconds_median"] > 0
     assert set(results["page_faults"]) == {"default", "top_pad_0"}
+    busy = results["busy_machine"]            # measured where MNIST is here, else said why not
+    assert set(busy["best"]) == {1, 0} if "best" in busy else "MNIST" in busy["error"]
     assert results["clock"] == "wall" and results["load_average_start"]
     out = capsys.readouterr().out
     for title in ("MLP training iteration", "Deep narrow linear net", "Per-op overhead",
-                  "fixed cost of a training step", "import tinygrad_opt", "page faults"):
+                  "fixed cost of a training step", "import tinygrad_opt", "page faults",
+                  "The main job quiet and beside one busy core"):
         assert title in out
 
 
