@@ -11,6 +11,7 @@ Where to read:
   tensor.py       Tensor and reverse-mode autodiff: the graph, the topological sort, backward
   ops/            every op, forward and backward side by side, derivatives in the docstrings
   creation.py     tensor, zeros, ones, full, rand, randn, randint, arange, linspace, eye; dtype names
+  functions.py    torch.add(a, b, alpha=), sub, addcmul, addcdiv, lerp: Tensor methods as functions
   nn/             Module, Linear, ReLU, the course's MLP, losses
   optim/          the optimizers, each update rule under its equations; LR schedules; a checker
   gradcheck.py    finite-difference checks of any op's backward
@@ -33,10 +34,11 @@ from .creation import (arange, as_tensor, contiguous_format, double, eye, float1
 from .draw import draw_graph
 from .grad_mode import (AnomalyError, detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad,
                         set_grad_enabled)
-from .ops import (abs, add, all, allclose, amax, amin, any, argmax, argmin, cat, clamp, clone, cos, div, exp, flatten,
+from .functions import add, addcdiv, addcmul, lerp, sub
+from .ops import (abs, all, allclose, amax, amin, any, argmax, argmin, cat, clamp, clone, cos, div, exp, flatten,
                   gather, index_select, isfinite, isinf, isnan, log, log1p, log_softmax, masked_fill, matmul, max,
                   maximum, mean, min, minimum, mul, norm, permute, pow, prod, relu, reshape, sigmoid, sign, sin,
-                  softmax, sqrt, square, squeeze, stack, std, sub, sum, tanh, topk, transpose, unsqueeze, var, where)
+                  softmax, sqrt, square, squeeze, stack, std, sum, tanh, topk, transpose, unsqueeze, var, where)
 from .serialization import load, save
 from .tensor import Tensor
 
@@ -63,7 +65,8 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "set_grad_enabled", "inference_mo
            "sum", "mean", "prod", "var", "std", "norm", "max", "min", "amax", "amin", "argmax", "argmin", "any", "all",
            "exp",
            "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "softmax", "log_softmax", "maximum", "minimum", "clamp",
-           "matmul", "mm", "pow", "add", "sub", "mul", "div", "square", "sign", "sin", "cos", "log1p", "pi",
+           "matmul", "mm", "pow", "add", "sub", "mul", "div", "addcmul", "addcdiv", "lerp", "square", "sign", "sin",
+           "cos", "log1p", "pi",
            "isnan", "isinf", "isfinite", "allclose", "gather", "index_select", "masked_fill", "topk",
            "where", "cat", "stack", "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose",
            "clone"]

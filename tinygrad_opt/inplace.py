@@ -1,7 +1,8 @@
 """In-place operations on tensors, with PyTorch's rules: for users' code.
 
 ``add_ sub_ mul_ div_ copy_ fill_ zero_ clamp_``, the optimizers' ``addcmul_ addcdiv_ lerp_``,
-``sqrt_ exp_ abs_ neg_``, ``+= -= *= /=`` and ``t[index] = value`` change a tensor's array in place.
+``sqrt_ exp_ abs_ neg_``, ``+= -= *= /=`` and ``t[index] = value`` change a tensor's array in place;
+``unsqueeze_`` and ``squeeze_`` change its shape in place.
 (The engine, the ops and the optimizers work on arrays directly; this API is for code written the
 PyTorch way, such as ``with no_grad(): p -= lr * p.grad``.) The rules:
 
@@ -18,7 +19,7 @@ PyTorch way, such as ``with no_grad(): p -= lr * p.grad``.) The rules:
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from . import backend
 from .grad_mode import flags
@@ -194,6 +195,28 @@ class InPlace:
             xp.maximum(self.array, self._operand("clamp_", min, self.shape), out=self.array)
         if max is not None:
             xp.minimum(self.array, self._operand("clamp_", max, self.shape), out=self.array)
+        self._bump_version()
+        return self
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """self <- self with a new axis of size 1 at ``dim``, in place: the same values in a new shape."""
+        return self._reshape_("unsqueeze_", self.unsqueeze, dim)
+
+    def squeeze_(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """self <- self without its axes of size 1 (all, or those named by ``dim``), in place."""
+        return self._reshape_("squeeze_", self.squeeze, dim)
+
+    def _reshape_(self, op, reshaped, dim):
+        """A shape change in place, by the rules above: a graph that saved self needs its old shape, so
+        the version moves on. A ``.grad`` keeps the old shape, and the next backward would add a gradient
+        of the new shape to it (broadcasting (3,) + (3, 1) to (3, 3)): refused until it is cleared."""
+        self._check_inplace(op)
+        array = reshaped(dim).array     # the out-of-place op's shape and errors; no graph: checked above
+        if self._grad is not None and array.shape != self.shape:
+            raise RuntimeError(f"{op}: this tensor has a .grad of shape {self._grad.shape}, which would not "
+                               f"fit its new shape {array.shape}; set t.grad = None first, or write a new "
+                               f"tensor: t = t.{op[:-1]}(dim)")
+        self.array = array
         self._bump_version()
         return self
 

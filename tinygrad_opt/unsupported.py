@@ -12,6 +12,8 @@ SEE = "see docs/pytorch.md"
 TORCH = {
     "einsum": "write the product with matmul, transpose and sum (x @ W.T, (a * b).sum(-1))",
     "bmm": "write torch.matmul(a, b): it batches over leading dimensions",
+    "dot": "write a @ b: for two 1-D tensors it is their dot product",
+    "mv": "write A @ x: a matrix times a 1-D tensor is a 1-D tensor",
     "FloatTensor": "write torch.tensor(x, dtype=torch.float32)",
     "LongTensor": "write torch.tensor(x, dtype=torch.long)",
     "DoubleTensor": "write torch.tensor(x, dtype=torch.float64)",
@@ -31,7 +33,8 @@ TENSOR = {
     "nonzero": "write t.numpy().nonzero() for the indices, or torch.where(mask, t, 0) to select",
     "register_hook": "not supported: read the gradient after backward() from a leaf's .grad",
     "contiguous": "not needed: every array here is contiguous; drop the call",
-    "unsqueeze_": "write t = t.unsqueeze(dim)",
+    "dot": "write a @ b: for two 1-D tensors it is their dot product",
+    "mv": "write A @ x: a matrix times a 1-D tensor is a 1-D tensor",
     "log_": "write t.copy_(t.log()) under no_grad()",
     "detach_": "write t = t.detach() (to drop a gradient: p.grad = None)",
     "normal_": "write nn.init.normal_(t, mean, std)",

@@ -293,3 +293,72 @@ def test_a_users_op_sees_the_version_check_too():
     with pytest.raises(RuntimeError, match=MODIFIED) as e:
         loss.backward()
     assert "'times'" in str(e.value)
+
+
+# -- unsqueeze_ and squeeze_: the shape changes in place ----------------------------------------------
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), data=st.data())
+@examples
+def test_unsqueeze_and_squeeze_in_place_give_the_out_of_place_shape(shape, data):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    dim = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    t = const(x)
+    assert t.unsqueeze_(dim) is t and t._version == 1
+    np.testing.assert_array_equal(t.numpy(), np.expand_dims(x, dim))
+    squeeze_dim = data.draw(st.none() | st.integers(-t.ndim, t.ndim - 1))
+    expected = np.squeeze(t.numpy()) if squeeze_dim is None else ops.squeeze(const(t.numpy()), squeeze_dim).numpy()
+    assert t.squeeze_(squeeze_dim) is t and t._version == 2
+    np.testing.assert_array_equal(t.numpy(), expected)
+    assert t.shape == expected.shape
+
+
+def test_unsqueeze_in_place_of_a_saved_input_makes_backward_raise(device_backend):
+    w, x = leaf([0.5, 1.5, -1.0]), const([1.0, -2.0, 3.0])
+    loss = (w * x).sum()                         # mul saves x, of shape (3,)
+    x.unsqueeze_(0)
+    with pytest.raises(RuntimeError, match=MODIFIED) as e:
+        loss.backward()
+    assert "input 1 of op 'mul' (a tensor, shape (1, 3), float64)" in str(e.value)
+
+
+def test_unsqueeze_in_place_of_a_parameter_needs_no_grad_and_a_cleared_grad(device_backend):
+    p = leaf([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="unsqueeze_: a leaf tensor that requires grad cannot be changed"):
+        p.unsqueeze_(0)
+    assert p.shape == (3,) and p._version == 0
+    (p * p).sum().backward()
+    with no_grad(), pytest.raises(RuntimeError, match=r"\.grad of shape \(3,\), which would not fit its new "
+                                                        r"shape \(3, 1\); set t.grad = None first"):
+        p.unsqueeze_(1)
+    assert p.shape == (3,) and p._version == 0
+    p.grad = None
+    with no_grad():
+        p.unsqueeze_(1)
+    assert p.is_leaf and p.requires_grad and p.shape == (3, 1)
+    (p * const([[1.0], [2.0], [3.0]])).sum().backward()       # a new graph sees the new shape
+    np.testing.assert_array_equal(p.grad.numpy(), [[1.0], [2.0], [3.0]])
+    with no_grad():
+        p.squeeze_(0)                            # no axis of size 1 there: the shape stays, .grad still fits
+    assert p.shape == (3, 1) and p._version == 2
+
+
+def test_squeeze_in_place_of_a_tensor_computed_with_grad_is_refused():
+    h = leaf([[1.0, 2.0, 3.0]]) * 2.0
+    with pytest.raises(RuntimeError, match="squeeze_: in-place operations on tensors computed with grad"):
+        h.squeeze_(0)
+    assert h.shape == (1, 3)
+
+
+def test_unsqueeze_in_place_of_a_detached_tensor_leaves_the_source_shape():
+    x = leaf([1.0, 2.0])
+    d = x.detach()
+    d.unsqueeze_(0)
+    assert d.shape == (1, 2) and x.shape == (2,)
+    d[0, 0] = 5.0                                # still the same storage, as in PyTorch
+    assert x.numpy()[0] == 5.0 and x._version == d._version == 2
+
+
+def test_unsqueeze_in_place_with_a_bad_dim_changes_nothing():
+    t = const([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"unsqueeze: dim 3 is out of range for a tensor of shape \(2,\)"):
+        t.unsqueeze_(3)
+    assert t.shape == (2,) and t._version == 0

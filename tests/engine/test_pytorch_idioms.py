@@ -458,9 +458,19 @@ def test_saving_anything_but_a_state_dict_says_what_to_use(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_matmul_of_vectors_says_to_make_a_row_or_column():
-    with pytest.raises(ValueError, match=r"x\.reshape\(1, -1\) for a row"):
-        torch.matmul(torch.ones(2), torch.ones(2))
+def test_matmul_with_vectors_as_pytorch_documents_it():
+    """torch.matmul: 1-D @ 1-D is the dot product (0-d); a matrix times a vector is a vector."""
+    a, b = torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0], requires_grad=True)
+    dot = torch.matmul(a, b)
+    assert dot.shape == () and dot.item() == 11.0
+    dot.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])      # d(a . b)/da = b
+    W = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal((W @ b).numpy(), [11.0, 25.0, 39.0])
+    np.testing.assert_array_equal((torch.tensor([1.0, 0.0, -1.0]) @ W).numpy(), [-4.0, -4.0])
+    assert W.matmul(b).shape == (3,)
+    with pytest.raises(AttributeError, match=r"torch\.dot.*write a @ b"):
+        torch.dot(a, b)
 
 
 def test_unknown_devices_are_named():

@@ -149,6 +149,7 @@ def test_tensor_dataset_through_the_dataloader():
     (lambda x: x.nonzero(), "nonzero()"), (lambda x: x.register_hook(print), ".grad"),
     (lambda x: torch.einsum, "matmul"),
     (lambda x: torch.bmm, "matmul"), (lambda x: torch.autograd.grad, "backward()"),
+    (lambda x: torch.mv, "A @ x"), (lambda x: x.dot, "a @ b"),
     (lambda x: torch.FloatTensor, "dtype=torch.float32"), (lambda x: nn.Conv2d, "nn.Linear"),
     (lambda x: nn.BatchNorm1d, "x.mean(0)"), (lambda x: F.conv2d, "nn.Linear"),
     (lambda x: optim.RAdam, "optim.Adam"), (lambda x: optim.LBFGS, "optim.SGD"),

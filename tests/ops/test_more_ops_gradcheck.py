@@ -1,8 +1,9 @@
 """The ops added for PyTorch-style code, forward against NumPy and backward against finite differences
 (``gradcheck``), in float64, on each backend: log1p, square, sign, sin, cos, expand, repeat, gather,
-index_select, masked_fill, topk, number ** tensor, and the methods built from ops
+index_select, masked_fill, topk (also of a 0-d tensor), number ** tensor, and the methods built from ops
 (add with alpha, addcmul, lerp, split)."""
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -36,7 +37,6 @@ def test_number_to_the_power_of_a_tensor(device_backend, shape, seed, base):
 
 
 def test_number_to_the_power_of_a_tensor_needs_a_positive_base():
-    import pytest
     with pytest.raises(ValueError, match=r"base \*\* tensor: the base must be a Python number > 0, got -2"):
         (-2) ** leaf(np.array([1.0]))
 
@@ -100,6 +100,24 @@ def test_topk_values_and_indices(device_backend, shape, seed, largest, data):
     index = np.take(order, np.arange(k), axis=dim)
     check(lambda t: ops.topk(t, k, dim, largest).values, [leaf(a)], np.take_along_axis(a, index, axis=dim))
     np.testing.assert_array_equal(ops.topk(Tensor(a), k, dim, largest).indices.numpy(), index)
+
+
+@examples
+@given(seed=seeds, largest=st.booleans(), dim=st.sampled_from([0, -1]))
+def test_topk_of_a_0d_tensor_is_the_tensor_at_index_0(device_backend, seed, largest, dim):
+    """PyTorch reads a 0-d tensor as one entry: topk(t, 1) gives t itself and index 0, both 0-d."""
+    a = uniform(seed, ())
+    check(lambda t: ops.topk(t, 1, dim, largest).values, [leaf(a)], a)
+    indices = ops.topk(Tensor(a), 1, dim, largest).indices
+    assert indices.shape == () and indices.dtype == np.int64 and indices.item() == 0
+
+
+def test_topk_of_a_0d_tensor_needs_k_1():
+    for k in (0, 2, -1):
+        with pytest.raises(ValueError, match=f"topk: k = {k} is out of range for a 0-d tensor: it has one entry"):
+            ops.topk(Tensor(np.array(3.0)), k)
+    with pytest.raises(ValueError, match=r"topk: dim 1 is out of range for a tensor of shape \(\)"):
+        ops.topk(Tensor(np.array(3.0)), 1, dim=1)
 
 
 @examples

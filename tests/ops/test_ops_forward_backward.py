@@ -146,11 +146,34 @@ def test_matmul(device_backend, shape_pair, seed):
     check(ops.matmul, [leaf(a), leaf(b)], a @ b)
 
 
+@st.composite
+def matmul_shapes_with_a_vector(draw):
+    """PyTorch's matmul with a 1-D operand: (..., n, k) @ (k,), (k,) @ (..., k, m) or (k,) @ (k,)."""
+    k, other = draw(st.integers(1, 4)), draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3))
+    return draw(st.sampled_from([(other + (k,), (k,)), ((k,), other[:-1] + (k,) + other[-1:]), ((k,), (k,))]))
+
+
+@examples
+@given(shape_pair=matmul_shapes_with_a_vector(), seed=seeds)
+def test_matmul_with_a_vector(device_backend, shape_pair, seed):
+    """A vector on the right is summed against a's last axis, on the left against b's second-to-last:
+    out = sum_k a_..k b_k, or sum_k a_k b_..km (the dot product sum_k a_k b_k when both are vectors)."""
+    a, b = uniform(seed, shape_pair[0]), uniform(seed + 1, shape_pair[1])
+    expected = (a * b).sum(-1) if b.ndim == 1 else (a[:, None] * b).sum(-2)
+    check(ops.matmul, [leaf(a), leaf(b)], expected)
+    assert (leaf(a) @ leaf(b)).shape == expected.shape
+
+
 def test_matmul_shape_error():
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) @ \(2, 3\) do not fit; .*k = 3 and 2"):
         leaf(np.ones((2, 3))) @ leaf(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) @ \(3, 2\) do not fit"):
-        leaf(np.ones(3)) @ leaf(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) @ \(2, 3\) do not fit; .*k = 3 and 2"):
+        leaf(np.ones(3)) @ leaf(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) @ \(2,\) do not fit; .*k = 3 and 2"):
+        leaf(np.ones(3)) @ leaf(np.ones(2))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(\) @ \(3,\) do not fit: both operands need at "
+                                         r"least 1 dimension.*write a \* b"):
+        leaf(np.ones(())) @ leaf(np.ones(3))
 
 
 @examples

@@ -1,13 +1,16 @@
 """PyTorch's spelling, as a learner writes it after ``import tinygrad_opt as torch``: module-level
 functions, creation functions with dtype/device/requires_grad, reductions with dim/keepdim,
-max/min with indices, counting with bool tensors, and what is refused with a hint.
+max/min with indices, counting with bool tensors, torch.add(a, b, alpha=) and the other methods as
+functions (with their gradients), and what is refused with a hint.
 Expected numbers come from NumPy.
 """
 import numpy as np
 import pytest
+from hypothesis import given
 
 import tinygrad_opt as torch
 from tinygrad_opt import Tensor
+from test_new_ops_gradcheck import check, examples, leaf, seeds, uniform
 
 
 def test_the_packages_and_functions_a_torch_user_reaches_for():
@@ -167,3 +170,32 @@ def test_any_and_all_of_bool_tensors(device_backend):
     np.testing.assert_array_equal(x.any(dim=1).numpy(), m.any(axis=1))
     np.testing.assert_array_equal(torch.all(x, 0, keepdim=True).numpy(), m.all(axis=0, keepdims=True))
     assert x.any(1).dtype == np.bool_
+
+
+# -- torch.add(a, b, alpha=) and the other methods as module-level functions -----------------------
+@examples
+@given(seed=seeds)
+def test_module_level_functions_of_the_methods(device_backend, seed):
+    """torch.add, sub, addcmul, addcdiv, lerp: the methods' values and gradients (gradcheck), by the
+    documented formulas input + alpha * other, input + value * t1 * t2, input + weight * (end - input)."""
+    a, b, c = uniform(seed, (3, 4)), uniform(seed + 1, (3, 4)), uniform(seed + 2, (4,), 0.5, 2.0)
+    check(lambda x, y: torch.add(x, y, alpha=2), [leaf(a), leaf(b)], a + 2 * b)
+    check(lambda x, y: torch.sub(x, y, alpha=-0.5), [leaf(a), leaf(b)], a + 0.5 * b)
+    check(lambda x, y, z: torch.addcmul(x, y, z, value=0.3), [leaf(a), leaf(b), leaf(c)], a + 0.3 * b * c)
+    check(lambda x, y, z: torch.addcdiv(x, y, z, value=-2), [leaf(a), leaf(b), leaf(c)], a - 2 * b / c)
+    check(lambda x, y: torch.lerp(x, y, 0.25), [leaf(a), leaf(b)], a + 0.25 * (b - a))
+    check(lambda x, y, w: torch.lerp(x, y, w), [leaf(a), leaf(b), leaf(c)], a + c * (b - a))
+    check(lambda x, y: torch.add(x, y), [leaf(a), leaf(b)], a + b)
+
+
+def test_module_level_functions_take_a_number_first_and_check_their_factors():
+    t = torch.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(torch.add(1, t).numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(torch.sub(1, t, alpha=2).numpy(), [-1.0, -3.0])
+    assert torch.add(1, t).dtype == np.float32
+    with pytest.raises(TypeError, match=r"add: alpha must be a Python number, got Tensor; .*add\(tensor, alpha="):
+        torch.add(t, t, alpha=t)
+    with pytest.raises(TypeError, match=r"torch\.sub: expected a tensor among the first two arguments, got int"):
+        torch.sub(1, 2)
+    for name in ("add", "sub", "addcmul", "addcdiv", "lerp"):
+        assert name in torch.__all__

@@ -342,8 +342,9 @@ def test_same_seed_same_bits_on_the_cpu():
 # == audit follow-ups: matmul shapes, Tensor() input, anomaly origin, user-line lookup =========
 @pytest.mark.parametrize("a, b, words", [
     ((2, 3, 4), (5, 4, 6), ["matmul", "batch", "(2, 3, 4)", "(5, 4, 6)", "broadcast"]),
-    ((3,), (3, 2), ["matmul needs operands with at least 2 dimensions", "got (3,)", "x.reshape(1, -1) for a row"]),
-    ((2, 3), (3,), ["matmul needs operands with at least 2 dimensions", "got (3,)", "x.reshape(-1, 1) for a column"]),
+    ((3,), (2, 2), ["matmul", "(3,) @ (2, 2)", "k = 3 and 2"]),
+    ((2, 3), (2,), ["matmul", "(2, 3) @ (2,)", "k = 3 and 2"]),
+    ((2, 3), (), ["matmul", "(2, 3) @ ()", "at least 1 dimension", "a * b"]),
 ])
 def test_matmul_batch_axes_and_1d_operands(a, b, words):
     with pytest.raises(ValueError) as e:

@@ -14,7 +14,7 @@ from ..backend import get_array_module
 from ..operands import same_device
 from ..tensor import Tensor, make_result
 from .reduce import ValuesIndices
-from .shape import _axis
+from .shape import _axis, reshape
 
 
 def expand(a: Tensor, shape: Sequence[int]) -> Tensor:
@@ -146,9 +146,15 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     argsort's first k positions, so dL/da is gather's (g back at the chosen entries).
 
     Ties keep the lower index first. ``sorted`` is accepted; the values always come sorted.
+    A 0-d tensor is one entry, as in PyTorch: its top 1 is itself, at index 0 (both 0-d).
     """
     d = _axis("topk", a, dim)
-    n = a.shape[d] if a.ndim else 1
+    if a.ndim == 0:
+        if k != 1:
+            raise ValueError(f"topk: k = {k} is out of range for a 0-d tensor: it has one entry, so k = 1")
+        values, indices = topk(reshape(a, (1,)), 1, 0, largest, sorted)
+        return ValuesIndices(reshape(values, ()), reshape(indices, ()))
+    n = a.shape[d]
     if not 0 <= k <= n:
         raise ValueError(f"topk: k = {k} is out of range for dimension {dim} of size {n} (shape {a.shape})")
     xp = get_array_module(a.array)
