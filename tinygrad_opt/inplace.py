@@ -200,13 +200,13 @@ class InPlace:
 
     def unsqueeze_(self, dim: int) -> Tensor:
         """self <- self with a new axis of size 1 at ``dim``, in place: the same values in a new shape."""
-        return self._reshape_("unsqueeze_", self.unsqueeze, dim)
+        return self._change_shape("unsqueeze_", self.unsqueeze, dim)
 
     def squeeze_(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """self <- self without its axes of size 1 (all, or those named by ``dim``), in place."""
-        return self._reshape_("squeeze_", self.squeeze, dim)
+        return self._change_shape("squeeze_", self.squeeze, dim)
 
-    def _reshape_(self, op, reshaped, dim):
+    def _change_shape(self, op, reshaped, dim):
         """A shape change in place, by the rules above: a graph that saved self needs its old shape, so
         the version moves on. A ``.grad`` keeps the old shape, and the next backward would add a gradient
         of the new shape to it (broadcasting (3,) + (3, 1) to (3, 3)): refused until it is cleared."""
