@@ -1,9 +1,9 @@
 """Speed and memory, measured side by side in one run: ``python -m experiments.benchmark``.
 
 Machines are shared and noisy, so nothing here is an absolute claim: every comparison runs
-the contenders interleaved (A, B, C, A, B, C, ...), pauses between runs (BLAS worker
-threads keep spinning for a moment after a matrix product and would slow whoever runs
-next), and reports the median of the per-round ratios (and their range). ``--clock cpu``
+the contenders interleaved in short blocks (A, B, C, A, B, C, ... ten turns a round), pauses
+before each round (BLAS worker threads keep spinning for a moment after a matrix product and
+would slow whoever runs next), and reports the median of the per-round ratios (and their range). ``--clock cpu``
 times by the process's CPU time instead of the wall clock: on a machine where other jobs
 hold the cores, the wall clock mostly measures how long the scheduler kept us waiting,
 while the CPU time counts the work (with the experiments' one BLAS thread, all of it is
@@ -54,7 +54,8 @@ from . import busy_machine, common, frameworks, numpy_mlp
 from .narrow_linear.models import DeepNarrowLNN
 
 REPO = Path(__file__).resolve().parents[1]
-PAUSE = 0.25   # seconds between timed runs, for BLAS threads to go idle
+PAUSE = 0.25   # seconds before a round's timed calls, for BLAS threads to go idle
+BLOCKS = 10    # a round's calls of each contender, in this many turns
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
@@ -67,29 +68,39 @@ def _torch():
 
 
 def _time(fn, n, clock=time.perf_counter):
-    """Seconds per call of fn over n calls (after one warm-up call), in a quiet moment, by ``clock``."""
-    fn()
-    gc.collect()
-    time.sleep(PAUSE)
+    """Seconds spent by n calls of fn, by ``clock``."""
     t = clock()
     for _ in range(n):
         fn()
-    return (clock() - t) / n
+    return clock() - t
 
 
 def _interleaved(make_contenders, n, rounds, progress, clock=time.perf_counter):
-    """{name: [seconds per call, one per round]}; the order rotates every round.
+    """{name: [seconds per call, one per round]}: n calls of each contender per round.
 
     ``make_contenders()`` returns {name: function}; it is called anew every round. Where it
     builds fresh models and arrays (the MLP), a run samples many placements of the arrays in
-    memory, so one unlucky placement cannot decide it.
+    memory, so one unlucky placement cannot decide it. Each round warms every contender up,
+    pauses, then takes turns in BLOCKS short blocks of calls (the order rotating every block)
+    and adds up each one's time: the contenders of a round share the machine's moments, so a
+    burst of load from another job slows all of them rather than whichever ran through it.
     """
     times = {}
+    blocks = min(BLOCKS, n)
     for r in range(rounds):
         contenders = make_contenders()
         names = list(contenders)
-        for k in names[r % len(names):] + names[:r % len(names)]:
-            times.setdefault(k, []).append(_time(contenders[k], n, clock))
+        for fn in contenders.values():
+            fn()
+        gc.collect()
+        time.sleep(PAUSE)
+        spent = dict.fromkeys(names, 0.0)
+        for b in range(blocks):
+            first = (r + b) % len(names)
+            for k in names[first:] + names[:first]:
+                spent[k] += _time(contenders[k], n // blocks, clock)
+        for k in names:
+            times.setdefault(k, []).append(spent[k] / (n // blocks * blocks))
             progress.update(1)
     return times
 

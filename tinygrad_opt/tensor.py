@@ -16,8 +16,10 @@ forward computation followed by its ``backward`` closure, side by side.
    contributions, ``dL/da = dL/db * 1 + dL/db * 1``, and in a longer graph
    (``c = a * 2; d = a + c``) ``a`` gets one contribution directly from ``d`` and one later,
    through ``c``. A node may pass its gradient on only once *all* its contributions are in;
-   visiting nodes in reverse topological order guarantees exactly that. The sort is an
-   iterative depth-first search, so a chain 10,000 ops deep needs no recursion.
+   visiting nodes in reverse topological order guarantees exactly that. Such an order
+   comes for free: an op's inputs exist before the op runs, so numbering the op results as
+   they are made (PyTorch's "sequence number") puts every node after its parents. Collect
+   the graph's nodes, sort them by that number: a chain 10,000 ops deep needs no recursion.
 3. **Each node's backward.** Each node's gradient is handed to its ``_backward``, which
    returns one gradient per parent.
 4. **Undo broadcasting, in one place.** If ``x`` of shape ``(3, 1)`` was broadcast against
@@ -43,6 +45,8 @@ happens not to need). ``detach()`` shares the count with its source, as in PyTor
 """
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Callable, Sequence
 
 import numpy
@@ -74,7 +78,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
     """
 
     __slots__ = ("array", "_grad", "requires_grad", "_parents", "_backward", "_op", "_origin",
-                 "_version_counter", "_saved_versions", "_retains_grad", "__weakref__")
+                 "_version_counter", "_saved_versions", "_retains_grad", "_sequence_number", "__weakref__")
     # ``ndarray + tensor``: NumPy would make an object array of tensors; None makes it hand
     # the operation to Tensor.__radd__ and friends
     __array_ufunc__ = None
@@ -100,6 +104,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         self._op = None
         self._origin = None
         self._retains_grad = False
+        self._sequence_number = None
 
     # -- .data and .grad: Tensors, as in PyTorch -------------------------------------------
     @property
@@ -237,6 +242,7 @@ class Tensor(TensorMethods, InPlace, Conversions):
         t._op = None
         t._origin = None
         t._retains_grad = False
+        t._sequence_number = None
         return t
 
     # -- the backward pass ---------------------------------------------------------------
@@ -332,24 +338,23 @@ def _seed(root, gradient):
 def _topological_order(root):
     """The op nodes of the graph below ``root`` (those needing grad), each after its parents.
 
-    Iterative depth-first search: a node is appended once all of its parents have been,
-    so reversing the list gives an order in which every node's gradient is complete
-    before it is passed on. Leaves are left out: they pass no gradient on, so ``backward``
-    adds up their contributions as they arrive.
+    The nodes are collected with a stack (no recursion), then sorted by the number
+    ``make_result`` gave each when it was made: a node is made after its parents, so it
+    comes after them. Reversing the list gives an order in which every node's gradient is
+    complete before it is passed on. Leaves are left out: they pass no gradient on, so
+    ``backward`` adds up their contributions as they arrive.
     """
-    order, visited = [], set()
-    stack = [(root, False)]
+    nodes, stack = {root}, [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for parent in node._parents:
-                if parent.requires_grad and parent._backward is not None and parent not in visited:
-                    stack.append((parent, False))
-    return order
+        for parent in stack.pop()._parents:
+            if parent._backward is not None and parent.requires_grad and parent not in nodes:
+                nodes.add(parent)
+                stack.append(parent)
+    return sorted(nodes, key=_made_at)
+
+
+_made_at = operator.attrgetter("_sequence_number")
+_op_results = itertools.count()       # numbers the op results as they are made (make_result)
 
 
 def _node_backward(node, g):
@@ -479,6 +484,7 @@ def make_result(data: Array, parents: tuple[Tensor, ...], backward: Callable, op
                 out._parents = parents
                 out._backward = backward
                 out._op = op
+                out._sequence_number = next(_op_results)
                 # the versions of what the backward may read: the output and every input,
                 # each with its counter (a list shared with detach()), read again at backward
                 out._saved_versions = ((out._version_counter, 0),

@@ -3,6 +3,7 @@
 No timing is asserted here: machines are shared and noisy, so speed is a script's printout
 (``python -m experiments.benchmark``), never a test's pass or fail.
 """
+import itertools
 import math
 import subprocess
 
@@ -134,3 +135,23 @@ def test_a_framework_that_fails_at_its_second_step_is_reported_not_timed(monkeyp
     steps, failed = frameworks.contenders(rng.random((8, 4), dtype=np.float32), rng.integers(0, 3, 8), batch=2,
                                           hidden=3, only=["numpy", "tinygrad"])
     assert list(steps) == ["numpy"] and failed == {"tinygrad": "FileNotFoundError: clang"}
+
+
+class _Progress:
+    def update(self, n):
+        pass
+
+
+def test_interleaved_contenders_take_turns_in_short_blocks(monkeypatch):
+    # a round's calls of each contender are split into turns, so a burst of load from another
+    # job falls on all of them; every call is counted, on the clock given (here, ticks)
+    monkeypatch.setattr(benchmark, "PAUSE", 0)
+    calls = []
+    contenders = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    ticks = iter(range(10 ** 6))
+    times = benchmark._interleaved(lambda: contenders, 20, 2, _Progress(), clock=lambda: next(ticks))
+    assert calls.count("a") == calls.count("b") == 2 * (1 + 20)       # a warm-up call, then 20 timed
+    timed = calls[2:42]                                                # the first round's timed calls
+    runs = [len(list(group)) for _, group in itertools.groupby(timed)]
+    assert max(runs) <= 2 * 20 // benchmark.BLOCKS and len(runs) > 2
+    assert times == {"a": [0.5, 0.5], "b": [0.5, 0.5]}                 # one tick per turn of 2 calls

@@ -195,7 +195,9 @@ class Optimizer:
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """One step of the algorithm for every parameter that has a gradient; returns the closure's loss."""
         loss = self.evaluate_closure(closure)
-        fast = self.fast_path is not None and type(self).update is self.fast_path[0]
+        update = type(self).update                       # called as update(self, ...)
+        if self.fast_path is not None and update is self.fast_path[0]:
+            update = self.fast_path[1]
         for g, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 if p._grad is None:                      # it took no part in the loss (p.grad, read directly)
@@ -203,10 +205,7 @@ class Optimizer:
                 self.check_grad(p, g, i)
                 state = self.state_for(p, group)
                 state["step"] += 1
-                if fast:
-                    self.fast_path[1](self, p.array, self.gradient(p, group), state, group)
-                else:
-                    self.update(p.array, self.gradient(p, group), state, group)
+                update(self, p.array, self.gradient(p, group), state, group)
                 p._bump_version()
         return loss
 
