@@ -23,10 +23,6 @@ class TensorMethods:
 
     __slots__ = ()
 
-    def __getattr__(self, name):
-        """Only after a failed lookup: a PyTorch method this Tensor lacks says what to write instead."""
-        raise unsupported.missing("Tensor", name)
-
     def __add__(self, other: Tensor | float) -> Tensor:
         return ops.add(self, other)
 
@@ -345,6 +341,26 @@ class TensorMethods:
 
     def new_tensor(self, data: Array | Sequence | float, *, dtype: numpy.dtype | str | None = None) -> Tensor:
         return type(self)(data, dtype=self.dtype if dtype is None else dtype, device=self.device)
+
+    def contiguous(self, memory_format: str | None = None) -> Tensor:
+        """Itself: the values are the same whatever the layout of the array in memory (PyTorch
+        returns the tensor itself when it is contiguous)."""
+        return self
+
+    # -- PyTorch methods this Tensor lacks: reading one raises an AttributeError that says what
+    # to write instead (unsupported.py). Named one by one, not caught by a __getattr__: with a
+    # __getattr__ on the class, CPython cannot speed up any attribute read of any tensor
+    # (t.array, t.requires_grad, ...), which cost 12 % of a small training step.
+    half = unsupported.Missing()
+    type = unsupported.Missing()      # below this line, this class body's "type" is this attribute
+    nonzero = unsupported.Missing()
+    register_hook = unsupported.Missing()
+    dot = unsupported.Missing()
+    mv = unsupported.Missing()
+    log_ = unsupported.Missing()
+    detach_ = unsupported.Missing()
+    normal_ = unsupported.Missing()
+    uniform_ = unsupported.Missing()
 
 
 def _scaled(op, like, other, factor):

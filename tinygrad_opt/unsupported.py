@@ -1,9 +1,13 @@
 """What to write instead of a PyTorch name this library does not have.
 
 Code written for PyTorch that reaches such a name (``torch.einsum``, ``nn.Conv2d``,
-``t.half()``) gets an AttributeError that says so and what to write instead, never a bare
-"has no attribute". The modules' ``__getattr__`` (tried by Python only after a lookup has
-failed, so it costs nothing otherwise) ask :func:`missing` for that error.
+``t.half()``) gets an AttributeError that says so and what to write instead. The modules'
+``__getattr__`` (tried by Python only after a lookup has failed, so it costs nothing
+otherwise) ask :func:`missing` for that error, and so does any other unknown name of a
+module. A Tensor names each of its missing methods (:class:`Missing`) instead: a
+``__getattr__`` on a class slows down every attribute read of every instance (CPython
+cannot specialise them), so an unknown tensor attribute outside ``TENSOR`` gets Python's own
+AttributeError.
 """
 
 SEE = "see docs/pytorch.md"
@@ -32,7 +36,6 @@ TENSOR = {
     "type": "write t.to(dtype), e.g. t.to(torch.float64)",
     "nonzero": "write t.numpy().nonzero() for the indices, or torch.where(mask, t, 0) to select",
     "register_hook": "not supported: read the gradient after backward() from a leaf's .grad",
-    "contiguous": "not needed: every array here is contiguous; drop the call",
     "dot": "write a @ b: for two 1-D tensors it is their dot product",
     "mv": "write A @ x: a matrix times a 1-D tensor is a 1-D tensor",
     "log_": "write t.copy_(t.log()) under no_grad()",
@@ -90,3 +93,16 @@ def missing(place, name):
     if advice is None:
         return AttributeError(f"{place} has no attribute {name!r} (tinygrad_opt supports part of PyTorch; {SEE})")
     return AttributeError(f"tinygrad_opt has no {place}.{name} (PyTorch's); {advice} ({SEE})")
+
+
+class Missing:
+    """A Tensor attribute PyTorch has and this library does not: reading it (``t.half``) raises
+    :func:`missing`'s AttributeError, so ``hasattr(t, "half")`` is False, as for any missing name."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, tensor, owner=None):
+        if tensor is None:            # read on the class (help(Tensor), dir): the descriptor itself
+            return self
+        raise missing("Tensor", self.name)
