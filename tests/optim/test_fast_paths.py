@@ -48,8 +48,25 @@ def test_fast_path_is_the_rule(fast, rule, hp, device_backend):
         opt_rule.step()
     for p, q in zip(a, b, strict=True):
         np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-12, atol=1e-15)
-    assert bool(opt_fast.work_arrays) is not hp.get("amsgrad", False)    # amsgrad: the fast path takes the rule
+    # Adam's fast path writes through a work array (amsgrad takes the rule); SGD's needs none
+    assert bool(opt_fast.work_arrays) is (fast is optim.Adam and not hp.get("amsgrad", False))
     assert not opt_rule.work_arrays
+
+
+def test_sgd_with_momentum_runs_its_fast_path(monkeypatch):
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return fast_paths.sgd(*args)
+    monkeypatch.setattr(optim.SGD, "fast_path", (optim.SGD.update, counted))
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = optim.SGD([p], lr=0.5, momentum=0.9)
+    for _ in range(2):
+        p.grad = Tensor(np.array([1.0, 2.0, 4.0]))
+        opt.step()
+    assert len(calls) == 2
+    np.testing.assert_allclose(p.numpy(), 1 - 0.5 * (1 + 1.9) * np.array([1.0, 2.0, 4.0]), rtol=1e-15)
 
 
 def test_sgd_without_momentum_takes_the_rule():
@@ -76,7 +93,7 @@ def test_a_subclass_with_its_own_rule_never_gets_the_fast_path(monkeypatch):
 
 def test_work_array_follows_the_parameter():
     p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt = optim.Adam([p], lr=0.1)
     p.grad = Tensor(np.ones(3, dtype=np.float32))
     opt.step()
     first = opt.work_arrays[id(p.array)]
