@@ -5,9 +5,9 @@ their lines makes new arrays. The benchmark times both side by side on the cours
 (``python3 -m experiments.benchmark --only mlp --clock cpu``: its "vs numpy" column uses these
 functions, its "rule vs numpy" column the rules as written; docs/performance.md has the runs).
 Per training step, relative to the hand-written NumPy loop, on an idle machine (two runs of 21
-rounds, 2026-12-03): Adam 1.04x and 1.03x with the fast path, 1.17x and 1.18x with the rule;
-momentum 1.17x and 1.16x against 1.22x and 1.24x (the target is at most 1.15x: both need their
-fast path, and momentum is still 1 to 2 % over it).
+rounds, 2026-12-03): Adam 1.02x and 1.02x with the fast path, 1.13x and 1.14x with the rule;
+momentum 1.12x and 1.13x against 1.18x and 1.20x (the target is at most 1.15x: both need their
+fast path).
 Plain SGD's rule, ``p -= lr g``, is already the NumPy loop's own update: it has no fast path.
 
 These functions compute the same updates in place: SGD's momentum buffer with ``*=`` and
